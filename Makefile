@@ -1,0 +1,51 @@
+# microshop: `make run` starts everything, `make test` tests everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HAS_WEB := $(wildcard web/package.json)
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json -type f 2>/dev/null)
+
+.PHONY: install run test lint format test-external bench web clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build --silent
+
+install: $(VENV)/.installed $(if $(HAS_WEB),web/node_modules/.installed)
+
+web: $(if $(HAS_WEB),web/dist/index.html)
+
+## Start the database, the three services and the web app (Ctrl-C stops everything).
+run: install web
+	$(PY) -m microshop.cli run
+
+## Lint, then every test: unit, integration on real PostgreSQL, real processes, browser.
+test: install web lint
+	$(PY) -m pytest
+	$(if $(HAS_WEB),cd web && npm test --silent)
+
+lint:
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format:
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+## The database-backed tests again, on an external server: make test-external TEST_DATABASE_URL=postgresql://...
+test-external: install
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not browser and not e2e"
+
+clean:
+	rm -rf $(VENV) web/node_modules web/dist

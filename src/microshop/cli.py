@@ -1,0 +1,107 @@
+"""`microshop run | serve | migrate | db`: the commands behind `make run`."""
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from importlib import import_module
+
+from microshop import runner
+from microshop.common.migrations import SERVICES, upgrade
+from microshop.common.settings import ServiceSettings
+
+
+def service_settings(service: str) -> ServiceSettings:
+    """The settings object of one service, read from the environment."""
+    config = import_module(f"microshop.{service}.config")
+    settings_class = getattr(config, f"{service.capitalize()}Settings")
+    return settings_class()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run one service under uvicorn."""
+    import uvicorn
+
+    settings = service_settings(args.service)
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Metrics from every worker are summed at /metrics (prometheus-client multiprocess mode).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"microshop-{args.service}-metrics-")
+    uvicorn.run(
+        f"microshop.{args.service}.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply every service's migrations (each to its own schema and database URL)."""
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        raise runner.ConfigurationError(f"unknown service(s): {', '.join(sorted(unknown))}")
+    for service in args.services or SERVICES:
+        url = service_settings(service).database_url
+        runner.check_database(service, url)
+        upgrade(service, url)
+        print(f"migrated {service}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Start or stop the embedded PostgreSQL."""
+    database = runner.embedded_database()
+    if args.action == "start":
+        runner.start_embedded(database)
+        print(runner.application_url(database))
+    else:
+        database.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Database, migrations, the three services and the web app, until Ctrl-C."""
+    return runner.run_all(workers=args.workers, with_web=not args.no_web)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="microshop", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start everything (what `make run` does)")
+    run.add_argument("--workers", type=int, default=1, help="worker processes per service")
+    run.add_argument("--no-web", action="store_true", help="do not serve the web app")
+    run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser("serve", help="run one service")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)}; default all")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    db = commands.add_parser("db", help="the embedded PostgreSQL")
+    db.add_argument("action", choices=["start", "stop"])
+    db.set_defaults(handler=cmd_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except runner.ConfigurationError as exc:
+        print(f"microshop: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Service defaults: what every service's `create_app()` gets in one call (eShop's ServiceDefaults)."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from microshop.common.db import create_engine, make_sessionmaker, ping
+from microshop.common.errors import install_error_handlers
+from microshop.common.http import create_http_client
+from microshop.common.observability import RequestContextMiddleware, configure_logging, health_router
+from microshop.common.security import TokenVerifier, optional_principal, verifier_from_settings
+from microshop.common.settings import ServiceSettings
+
+# A lifespan hook: started after the database and HTTP client exist, stopped before they close.
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    hooks: Sequence[LifespanHook] = (),
+    token_verifier: Callable[[FastAPI], TokenVerifier] | None = None,
+) -> FastAPI:
+    """A FastAPI app with the database, errors, auth, logs, metrics, health and CORS wired in."""
+    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.json_logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, application_name=settings.service_name
+        )
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.http = create_http_client(settings)
+        app.state.token_verifier = (
+            token_verifier(app) if token_verifier else verifier_from_settings(settings, app.state.http)
+        )
+        try:
+            async with AsyncExitStack() as stack:
+                for hook in hooks:
+                    await stack.enter_async_context(hook(app))
+                yield
+        finally:
+            await app.state.http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        # A token that is sent must be valid on every route, public ones included (DESIGN 10).
+        dependencies=[Depends(optional_principal)],
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "X-Stock-Status", "Retry-After"],
+    )
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    install_error_handlers(app)
+    app.include_router(health_router(lambda: ping(app.state.engine)))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,74 @@
+"""Settings shared by every service, read from the environment (and `.env`)."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The seed's database (section 7.4): what the embedded server offers by default.
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://user_db:admin123@127.0.0.1:5438/microservices_db"
+DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused outside dev/test
+DATA_DIR = Path(".data")
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def env_field(default: object, *names: str, **kwargs: object) -> object:
+    """A field read from the first of several environment variables that is set."""
+    return Field(default, validation_alias=AliasChoices(*names), **kwargs)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads; each service subclasses it with its own."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    environment: Environment = env_field(Environment.DEV, "MICROSHOP_ENV")
+    host: str = env_field("127.0.0.1", "HOST")
+    log_level: str = env_field("INFO", "LOG_LEVEL")
+    log_json: bool | None = env_field(None, "LOG_JSON")
+    cors_origins: list[str] = env_field(["http://localhost:5173", "http://127.0.0.1:5173"], "CORS_ORIGINS")
+    trusted_proxies: list[str] = env_field(["127.0.0.1", "::1"], "TRUSTED_PROXIES")
+    db_pool_size: int = env_field(10, "DB_POOL_SIZE")
+
+    jwt_algorithm: str = env_field("RS256", "JWT_ALGORITHM", pattern="^(RS256|HS256)$")
+    jwt_secret: str = env_field(DEV_JWT_SECRET, "JWT_SECRET")
+    jwt_issuer: str = env_field("microshop-auth", "JWT_ISSUER")
+    jwt_audience: str = env_field("microshop", "JWT_AUDIENCE")
+    # Where verifiers fetch Auth's public keys; JWT_PUBLIC_KEY (PEM) pins one key instead.
+    auth_url: str = env_field("http://127.0.0.1:8000", "AUTH_URL")
+    jwt_public_key: str | None = env_field(None, "JWT_PUBLIC_KEY")
+
+    http_connect_timeout: float = env_field(2.0, "HTTP_CONNECT_TIMEOUT")
+    http_read_timeout: float = env_field(5.0, "HTTP_READ_TIMEOUT")
+    http_retries: int = env_field(2, "HTTP_RETRIES")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def json_logs(self) -> bool:
+        return self.is_production if self.log_json is None else self.log_json
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.auth_url.rstrip('/')}/.well-known/jwks.json"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Self:
+        if self.is_production and self.jwt_algorithm == "HS256" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set to a real secret when MICROSHOP_ENV=production")
+        return self
+
+
+def database_url_field(service: str) -> object:
+    """The service's own `<SERVICE>_DATABASE_URL`, else the shared `DATABASE_URL`, else the embedded one."""
+    return env_field(DEFAULT_DATABASE_URL, f"{service.upper()}_DATABASE_URL", "DATABASE_URL")

@@ -1,0 +1,16 @@
+"""The products service's ASGI application."""
+
+from fastapi import FastAPI
+
+from microshop.common.service import create_service_app
+from microshop.products.config import ProductsSettings
+
+
+def create_app(settings: ProductsSettings | None = None) -> FastAPI:
+    """Build the products service."""
+    return create_service_app(
+        settings or ProductsSettings(),
+        title="microshop products",
+        description="Catalog, carts, checkout and orders.",
+        routers=[],
+    )

@@ -1,0 +1,151 @@
+"""What `make run` does: database, migrations, then every process under honcho, until Ctrl-C."""
+
+import asyncio
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from microshop.common.db import async_url
+from microshop.common.settings import DATA_DIR
+from microshop.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres, port_in_use
+
+APP_USER, APP_PASSWORD, APP_DATABASE = "user_db", "admin123", "microservices_db"
+SEARCH_PATH = "products, inventory, auth, public"
+DATABASE_URL_SETTINGS = ("DATABASE_URL", "AUTH_DATABASE_URL", "PRODUCTS_DATABASE_URL", "INVENTORY_DATABASE_URL")
+PORT_SETTINGS = {
+    "auth": ("AUTH_PORT", 8000),
+    "products": ("PRODUCTS_PORT", 8001),
+    "inventory": ("INVENTORY_PORT", 8002),
+}
+WEB_DIR = Path("web")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that cannot work; the message names it."""
+
+
+def embedded_database() -> EmbeddedPostgres:
+    return EmbeddedPostgres(
+        data_dir=Path(os.environ.get("EMBEDDED_DB_DIR", DATA_DIR / "pg")).resolve(),
+        port=int(os.environ.get("EMBEDDED_DB_PORT", "5438")),
+    )
+
+
+def application_url(database: EmbeddedPostgres) -> str:
+    return database.url(user=APP_USER, password=APP_PASSWORD, database=APP_DATABASE)
+
+
+def start_embedded(database: EmbeddedPostgres) -> None:
+    try:
+        database.start()
+        database.ensure_database(user=APP_USER, password=APP_PASSWORD, database=APP_DATABASE, search_path=SEARCH_PATH)
+    except EmbeddedDatabaseError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def uses_external_database() -> bool:
+    return any(os.environ.get(name) for name in DATABASE_URL_SETTINGS)
+
+
+def check_database(service: str, url: str) -> None:
+    """Fail with one sentence naming the setting when the service's database cannot be reached."""
+
+    async def probe() -> None:
+        dsn = async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+        connection = await asyncpg.connect(dsn, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # asyncpg raises many kinds; all mean "cannot use this URL"
+        setting = (
+            f"{service.upper()}_DATABASE_URL" if os.environ.get(f"{service.upper()}_DATABASE_URL") else ("DATABASE_URL")
+        )
+        raise ConfigurationError(
+            f"cannot reach the {service} database given by {setting} ({_redact(url)}): {exc or type(exc).__name__}"
+        ) from None
+
+
+def _redact(url: str) -> str:
+    head, sep, tail = url.rpartition("@")
+    if not sep:
+        return url
+    scheme, _, credentials = head.partition("://")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{tail}"
+
+
+def _check_ports(with_web: bool) -> dict[str, int]:
+    ports = {service: int(os.environ.get(name, default)) for service, (name, default) in PORT_SETTINGS.items()}
+    if with_web:
+        ports["web"] = int(os.environ.get("WEB_PORT", "5173"))
+    for service, port in ports.items():
+        if port_in_use("127.0.0.1", port):
+            setting = PORT_SETTINGS[service][0] if service in PORT_SETTINGS else "WEB_PORT"
+            raise ConfigurationError(f"port {port} for {service} is already in use; free it or set {setting}")
+    return ports
+
+
+def _wait_until_ready(ports: dict[str, int], manager: Manager, started: float, stop: threading.Event) -> None:
+    """Print the URLs once every service answers /ready (and the web app its index)."""
+    pending = dict(ports)
+    while pending and not stop.is_set():
+        for name, port in list(pending.items()):
+            path = "/" if name == "web" else "/ready"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        stop.wait(0.3)
+    if stop.is_set():
+        return
+    lines = [f"microshop is ready in {time.monotonic() - started:.1f}s:"]
+    if "web" in ports:
+        lines.append(f"  shop        http://localhost:{ports['web']}")
+    for service in ("auth", "products", "inventory"):
+        lines.append(f"  {service:<11} http://localhost:{ports[service]}  (API docs: /docs)")
+    if not uses_external_database():
+        lines.append(f"  postgres    {application_url(embedded_database())}")
+    lines.append("Press Ctrl-C to stop.")
+    manager._system_print("\n".join(lines) + "\n")  # honcho's own channel, between the process lines
+
+
+def run_all(*, workers: int = 1, with_web: bool = True) -> int:
+    started = time.monotonic()
+    with_web = with_web and (WEB_DIR / "dist" / "index.html").exists() and shutil.which("npm") is not None
+    ports = _check_ports(with_web)
+    database = None if uses_external_database() else embedded_database()
+    env = dict(os.environ)
+    if database:
+        start_embedded(database)
+        env["DATABASE_URL"] = application_url(database)
+        os.environ["DATABASE_URL"] = env["DATABASE_URL"]
+    try:
+        from microshop.cli import main as cli_main
+
+        if cli_main(["migrate"]) != 0:
+            return 2
+        manager = Manager(Printer(sys.stdout))
+        python = sys.executable
+        for service in ("auth", "inventory", "products"):
+            manager.add_process(service, f"{python} -m microshop.cli serve {service} --workers {workers}", env=env)
+        if with_web:
+            manager.add_process("web", "npm --prefix web run preview --silent", env=env)
+        stop = threading.Event()
+        watcher = threading.Thread(target=_wait_until_ready, args=(ports, manager, started, stop), daemon=True)
+        watcher.start()
+        manager.loop()
+        stop.set()
+        return manager.returncode or 0
+    finally:
+        if database:
+            database.stop()

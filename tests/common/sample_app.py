@@ -1,0 +1,80 @@
+"""A small service built with the common library alone, to test it without any real service."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from microshop.common.db import SessionDep
+from microshop.common.errors import Conflict
+from microshop.common.http import send
+from microshop.common.observability import request_id_var
+from microshop.common.security import AdminUser, CurrentUser, OptionalPrincipal
+from microshop.common.service import create_service_app
+from microshop.common.settings import ServiceSettings, database_url_field, env_field
+
+router = APIRouter()
+
+
+class SampleSettings(ServiceSettings):
+    service_name: str = "sample"
+    port: int = env_field(8099, "SAMPLE_PORT")
+    database_url: str = database_url_field("sample")
+    downstream_url: str | None = env_field(None, "SAMPLE_DOWNSTREAM_URL")
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1, max_length=20)
+    quantity: int = Field(ge=1, le=99)
+
+
+@router.get("/public")
+async def public(principal: OptionalPrincipal) -> dict[str, object]:
+    return {"caller": principal.subject if principal else None}
+
+
+@router.get("/mine")
+async def mine(user: CurrentUser) -> dict[str, object]:
+    return {"user_id": user.user_id, "role": user.role}
+
+
+@router.get("/admin-only")
+async def admin_only(user: AdminUser) -> dict[str, object]:
+    return {"user_id": user.user_id}
+
+
+@router.post("/items", status_code=201)
+async def create_item(item: Item) -> Item:
+    return item
+
+
+@router.get("/conflict")
+async def conflict() -> None:
+    raise Conflict("Already there", details={"id": 1})
+
+
+@router.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("secret internals")
+
+
+@router.get("/db")
+async def database_time(session: SessionDep) -> dict[str, str]:
+    value = (await session.execute(text("SELECT current_database()"))).scalar_one()
+    return {"database": value}
+
+
+@router.get("/request-id")
+async def seen_request_id(request: Request, hops: Annotated[int, Query(ge=0, le=3)] = 0) -> dict[str, object]:
+    """Echo the request id this process sees, and what the downstream process saw."""
+    downstream = None
+    settings: SampleSettings = request.app.state.settings
+    if hops and settings.downstream_url:
+        response = await send(request.app.state.http, "GET", f"{settings.downstream_url}/request-id")
+        downstream = response.json()
+    return {"request_id": request_id_var.get(), "downstream": downstream}
+
+
+def create_app(settings: SampleSettings | None = None) -> FastAPI:
+    return create_service_app(settings or SampleSettings(), title="sample", description="test app", routers=[router])

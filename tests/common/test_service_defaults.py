@@ -1,0 +1,118 @@
+"""The common library's behaviour, through a small app built only with it."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from microshop.common.testing import TokenFactory, app_client, bearer, make_settings
+from tests.common.sample_app import SampleSettings, create_app
+
+
+@pytest.fixture(scope="module")
+async def client(database_url: str, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(SampleSettings, database_url=database_url, jwt_public_key=tokens.public_pem)
+    async with app_client(create_app(settings)) as client:
+        yield client
+
+
+class TestErrorEnvelope:
+    async def test_validation_error_is_422_envelope_naming_the_field(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", json={"name": "x", "quantity": 0})
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "validation_error"
+        assert error["message"].startswith("quantity:")
+        assert error["details"][0]["loc"] == ["body", "quantity"]
+
+    async def test_malformed_json_is_422_not_500(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "validation_error"
+
+    async def test_domain_error_keeps_code_and_details(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/conflict")
+        assert response.status_code == 409
+        assert response.json() == {"error": {"code": "conflict", "message": "Already there", "details": {"id": 1}}}
+
+    async def test_unknown_route_is_404_envelope(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/nowhere")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+    async def test_wrong_method_is_405_envelope(self, client: httpx.AsyncClient) -> None:
+        response = await client.delete("/items")
+        assert response.status_code == 405
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+    async def test_unexpected_exception_is_500_without_internals(self, database_url: str) -> None:
+        settings = make_settings(SampleSettings, database_url=database_url)
+        async with app_client(create_app(settings)) as client:
+            # ASGITransport re-raises server errors by default; a real server would not.
+            client._transport = httpx.ASGITransport(app=client._transport.app, raise_app_exceptions=False)  # type: ignore[attr-defined]
+            response = await client.get("/boom")
+        assert response.status_code == 500
+        assert response.json() == {"error": {"code": "internal_error", "message": "Internal server error"}}
+        assert "secret" not in response.text
+
+
+class TestOperations:
+    async def test_health_ready_metrics(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/health")).json() == {"status": "ok"}
+        assert (await client.get("/ready")).json() == {"status": "ready"}
+        await client.get("/conflict")
+        metrics = (await client.get("/metrics")).text
+        assert 'http_requests_total{method="GET",route="/conflict",service="sample",status="409"}' in metrics
+
+    async def test_ready_is_503_when_database_is_unreachable(self) -> None:
+        settings = make_settings(SampleSettings, database_url="postgresql://nobody@127.0.0.1:1/none")
+        async with app_client(create_app(settings)) as client:
+            response = await client.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "not_ready"
+
+    async def test_session_dependency_uses_the_service_database(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/db")
+        assert response.json()["database"].startswith("microshop_test_")
+
+    async def test_request_id_is_kept_or_generated(self, client: httpx.AsyncClient) -> None:
+        kept = await client.get("/request-id", headers={"X-Request-ID": "abc-123"})
+        assert kept.headers["X-Request-ID"] == "abc-123"
+        assert kept.json()["request_id"] == "abc-123"
+        unsafe = await client.get("/request-id", headers={"X-Request-ID": "bad id\twith spaces"})
+        assert unsafe.headers["X-Request-ID"] != "bad id\twith spaces"
+        assert len(unsafe.headers["X-Request-ID"]) == 32
+
+
+class TestAuthentication:
+    async def test_public_route_without_token_is_fine(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/public")
+        assert response.json() == {"caller": None}
+
+    async def test_public_route_with_bad_token_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/public", headers=bearer("garbage"))
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_token"
+
+    async def test_non_bearer_authorization_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/public", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+        assert response.status_code == 401
+
+    async def test_protected_route_needs_token(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/mine")
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+    async def test_user_token_reaches_user_route(self, client: httpx.AsyncClient, tokens: TokenFactory) -> None:
+        response = await client.get("/mine", headers=bearer(tokens.user(42)))
+        assert response.json() == {"user_id": 42, "role": "user"}
+
+    async def test_admin_route_refuses_users_and_services(
+        self, client: httpx.AsyncClient, tokens: TokenFactory
+    ) -> None:
+        assert (await client.get("/admin-only", headers=bearer(tokens.user(1)))).status_code == 403
+        assert (await client.get("/admin-only", headers=bearer(tokens.service()))).status_code == 403
+        assert (await client.get("/admin-only", headers=bearer(tokens.admin(7)))).json() == {"user_id": 7}
+
+    async def test_user_route_refuses_service_tokens(self, client: httpx.AsyncClient, tokens: TokenFactory) -> None:
+        assert (await client.get("/mine", headers=bearer(tokens.service()))).status_code == 403
