@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from microshop.common.service import create_service_app
 from microshop.products.config import ProductsSettings
+from microshop.products.inventory_client import inventory_client_hook
 
 
 def create_app(settings: ProductsSettings | None = None) -> FastAPI:
@@ -13,4 +14,5 @@ def create_app(settings: ProductsSettings | None = None) -> FastAPI:
         title="microshop products",
         description="Catalog, carts, checkout and orders.",
         routers=[],
+        hooks=[inventory_client_hook],
     )

@@ -1,9 +1,35 @@
 """Settings of the products service."""
 
-from microshop.common.settings import ServiceSettings, database_url_field, env_field
+from pathlib import Path
+
+from pydantic import model_validator
+
+from microshop.common.settings import DATA_DIR, ServiceSettings, database_url_field, env_field
+
+DEV_CLIENT_SECRET = "dev-products-secret"  # noqa: S105 - refused outside dev/test
 
 
 class ProductsSettings(ServiceSettings):
     service_name: str = "products"
     port: int = env_field(8001, "PRODUCTS_PORT")
     database_url: str = database_url_field("products")
+
+    inventory_url: str = env_field("http://127.0.0.1:8002", "INVENTORY_URL")
+    # This service's client credentials at Auth (POST /token), used to call Inventory.
+    service_client_id: str = env_field("products-service", "SERVICE_CLIENT_ID")
+    service_client_secret: str = env_field(DEV_CLIENT_SECRET, "SERVICE_CLIENT_SECRET")
+
+    media_dir: Path = env_field(DATA_DIR / "media", "MEDIA_DIR")
+    media_url_prefix: str = env_field("/media", "MEDIA_URL_PREFIX")
+    max_image_bytes: int = env_field(5 * 1024 * 1024, "MAX_IMAGE_BYTES")
+    max_image_pixels: int = env_field(25_000_000, "MAX_IMAGE_PIXELS")
+
+    recovery_interval_seconds: float = env_field(60.0, "RECOVERY_INTERVAL_SECONDS")
+    recovery_min_age_seconds: float = env_field(60.0, "RECOVERY_MIN_AGE_SECONDS")
+    checkout_abandon_after_seconds: float = env_field(900.0, "CHECKOUT_ABANDON_AFTER")
+
+    @model_validator(mode="after")
+    def _refuse_dev_client_secret_in_production(self) -> "ProductsSettings":
+        if self.is_production and self.service_client_secret == DEV_CLIENT_SECRET:
+            raise ValueError("SERVICE_CLIENT_SECRET must be set when MICROSHOP_ENV=production")
+        return self

@@ -1,0 +1,131 @@
+"""The whole system as real processes, started once per test session and shared (DESIGN 10).
+
+auth (1 worker), inventory (2 workers) and products (2 workers) on free ports, one fresh
+database, and a real SMTP server (aiosmtpd) that receives the verification emails.
+"""
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+
+from microshop.common.testing import ServiceProcess, TokenFactory
+from microshop.embedded_db import free_port
+
+SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET = "products-service", "test-products-secret"
+CODE_PATTERN = re.compile(r"\b(\d{6})\b")
+
+
+@dataclass
+class Mailbox:
+    """Collects every message the SMTP server receives."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: object, session: Session, envelope: Envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.original_content or b""))
+        return "250 Message accepted for delivery"
+
+    def latest_code(self, email: str, *, timeout: float = 10) -> str:
+        """The 6-digit code in the newest message to `email` (waits for it to arrive)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.messages):
+                if email.lower() in str(message["To"]).lower():
+                    match = CODE_PATTERN.search(_text_of(message))
+                    if match:
+                        return match.group(1)
+            time.sleep(0.05)
+        raise AssertionError(f"no code emailed to {email}")
+
+
+def _text_of(message: Message) -> str:
+    parts = [part.get_payload(decode=True) for part in message.walk() if part.get_content_type() == "text/plain"]
+    return b"\n".join(part for part in parts if isinstance(part, bytes)).decode(errors="replace")
+
+
+@dataclass
+class System:
+    auth: ServiceProcess
+    inventory: ServiceProcess
+    products: ServiceProcess
+    mailbox: Mailbox
+    database_dsn: str
+    media_dir: Path
+
+    def register_and_login(self, email: str, *, username: str | None = None, password: str = "password123") -> str:
+        """A verified user's access token, made through the real register → email → verify → login flow."""
+        username = username or email.split("@")[0].replace("+", "_")
+        with httpx.Client(base_url=self.auth.url, timeout=10) as client:
+            created = client.post(
+                "/register", json={"username": username, "name": username, "email": email, "password": password}
+            )
+            assert created.status_code == 201, created.text
+            code = self.mailbox.latest_code(email)
+            assert client.post("/verify", json={"email": email, "code": code}).status_code == 200
+            login = client.post("/login", json={"email": email, "password": password})
+            assert login.status_code == 200, login.text
+            return str(login.json()["access_token"])
+
+
+def start_system(*, database_url: str, database_dsn: str, tokens: TokenFactory, work_dir: Path) -> Iterator[System]:
+    """Start SMTP, auth, inventory and products; stop them all afterwards."""
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    log_dir = work_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    media_dir = work_dir / "media"
+    common = {"DATABASE_URL": database_url, "MICROSHOP_ENV": "test", "LOG_LEVEL": "INFO"}
+    auth = ServiceProcess.service(
+        "auth",
+        log_dir=log_dir,
+        env={
+            **common,
+            "JWT_PRIVATE_KEY": tokens.private_pem,
+            "JWT_KEY_ID": tokens.kid,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp.port),
+            "BCRYPT_ROUNDS": "4",
+            "SERVICE_CLIENTS": json.dumps({SERVICE_CLIENT_ID: SERVICE_CLIENT_SECRET}),
+            "LOGIN_RATE_LIMIT_PER_ACCOUNT": "1000",
+            "LOGIN_RATE_LIMIT_PER_ADDRESS": "100000",
+        },
+    )
+    processes: list[ServiceProcess] = []
+    try:
+        processes.append(auth.start())
+        inventory = ServiceProcess.service(
+            "inventory", log_dir=log_dir, workers=2, env={**common, "AUTH_URL": auth.url}
+        )
+        processes.append(inventory.start())
+        products = ServiceProcess.service(
+            "products",
+            log_dir=log_dir,
+            workers=2,
+            env={
+                **common,
+                "AUTH_URL": auth.url,
+                "INVENTORY_URL": inventory.url,
+                "SERVICE_CLIENT_ID": SERVICE_CLIENT_ID,
+                "SERVICE_CLIENT_SECRET": SERVICE_CLIENT_SECRET,
+                "MEDIA_DIR": str(media_dir),
+                "HTTP_READ_TIMEOUT": "2",
+                "RECOVERY_INTERVAL_SECONDS": "1",
+                "RECOVERY_MIN_AGE_SECONDS": "2",
+            },
+        )
+        processes.append(products.start())
+        yield System(auth, inventory, products, mailbox, database_dsn, media_dir)
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        smtp.stop()
