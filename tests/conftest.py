@@ -5,8 +5,6 @@ import pytest
 from microshop.common.testing import TestPostgres, TokenFactory
 from tests.system import System, start_system
 
-pytest_plugins = ["microshop.common.testing"]
-
 
 @pytest.fixture(scope="session")
 async def system_database(test_postgres: TestPostgres, template_database: str) -> AsyncIterator[tuple[str, str]]:

@@ -11,11 +11,15 @@ import socket
 import stat
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgserver._commands import POSTGRES_BIN_PATH
-from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+with warnings.catch_warnings():
+    # pgserver asks platformdirs for a runtime dir at import time and warns when XDG_RUNTIME_DIR is unset.
+    warnings.simplefilter("ignore")
+    from pgserver._commands import POSTGRES_BIN_PATH
+    from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
 SYSTEM_USER = "pgserver"
 SUPERUSER = "postgres"
