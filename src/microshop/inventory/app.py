@@ -4,13 +4,21 @@ from fastapi import FastAPI
 
 from microshop.common.service import create_service_app
 from microshop.inventory.config import InventorySettings
+from microshop.inventory.errors import install_database_error_handlers
+from microshop.inventory.stock.router import router as stock_router
 
 
 def create_app(settings: InventorySettings | None = None) -> FastAPI:
-    """Build the inventory service."""
-    return create_service_app(
+    """Build the inventory service: routes under `/api/inventory`, seed 001's `/inventory` aliases."""
+    app = create_service_app(
         settings or InventorySettings(),
         title="microshop inventory",
         description="Stock, the movement ledger and reservations.",
         routers=[],
     )
+    # Reservations first: `/inventory/reservations/...` must not be taken for `/inventory/{product_id}`.
+    for router in (stock_router,):
+        app.include_router(router, prefix="/api")
+        app.include_router(router, include_in_schema=False)
+    install_database_error_handlers(app)
+    return app
