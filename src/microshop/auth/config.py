@@ -1,9 +1,82 @@
 """Settings of the auth service."""
 
-from microshop.common.settings import ServiceSettings, database_url_field, env_field
+from pathlib import Path
+from typing import Self
+
+from pydantic import model_validator
+
+from microshop.common.settings import DATA_DIR, ServiceSettings, database_url_field, env_field
+
+DEV_SERVICE_CLIENTS = {"products-service": "dev-products-secret"}
 
 
 class AuthSettings(ServiceSettings):
     service_name: str = "auth"
     port: int = env_field(8000, "AUTH_PORT")
     database_url: str = database_url_field("auth")
+
+    # Signing keys (RS256). The file is generated once in dev/test; production must provide a key.
+    jwt_private_key: str | None = env_field(None, "JWT_PRIVATE_KEY")
+    jwt_private_key_file: Path = env_field(DATA_DIR / "jwt" / "private.pem", "JWT_PRIVATE_KEY_FILE")
+    jwt_key_id: str | None = env_field(None, "JWT_KEY_ID")
+    jwt_previous_public_keys: list[str] = env_field([], "JWT_PREVIOUS_PUBLIC_KEYS")
+
+    access_token_minutes: int = env_field(60, "ACCESS_TOKEN_MINUTES", ge=1, le=24 * 60)
+    refresh_token_days: int = env_field(14, "REFRESH_TOKEN_DAYS", ge=1, le=365)
+    service_token_minutes: int = env_field(5, "SERVICE_TOKEN_MINUTES", ge=1, le=60)
+    service_clients: dict[str, str] = env_field(dict(DEV_SERVICE_CLIENTS), "SERVICE_CLIENTS")
+
+    bcrypt_rounds: int = env_field(12, "BCRYPT_ROUNDS", ge=4, le=16)
+    # The seed's rule "a username containing admin gets role admin": None = on in dev/test only.
+    admin_by_username: bool | None = env_field(None, "ADMIN_BY_USERNAME")
+
+    code_ttl_minutes: int = env_field(15, "CODE_TTL_MINUTES", ge=1, le=24 * 60)
+    code_max_attempts: int = env_field(5, "CODE_MAX_ATTEMPTS", ge=1, le=100)
+    resend_interval_seconds: int = env_field(60, "RESEND_INTERVAL_SECONDS", ge=1)
+
+    login_rate_limit_per_account: int = env_field(10, "LOGIN_RATE_LIMIT_PER_ACCOUNT", ge=1)
+    login_rate_limit_per_address: int = env_field(50, "LOGIN_RATE_LIMIT_PER_ADDRESS", ge=1)
+    login_rate_window_seconds: int = env_field(300, "LOGIN_RATE_WINDOW_SECONDS", ge=1)
+    # Register, verify, resend, forgot and reset share one limit per client address.
+    code_rate_limit_per_address: int = env_field(30, "CODE_RATE_LIMIT_PER_ADDRESS", ge=1)
+
+    max_body_bytes: int = env_field(64 * 1024, "MAX_BODY_BYTES", ge=1024)
+
+    smtp_host: str | None = env_field(None, "SMTP_HOST")
+    smtp_port: int | None = env_field(None, "SMTP_PORT")
+    smtp_username: str | None = env_field(None, "SMTP_USERNAME")
+    smtp_password: str | None = env_field(None, "SMTP_PASSWORD")
+    smtp_starttls: bool = env_field(False, "SMTP_STARTTLS")
+    smtp_tls: bool = env_field(False, "SMTP_TLS")
+    smtp_timeout: float = env_field(10.0, "SMTP_TIMEOUT", gt=0)
+    smtp_from: str = env_field("microshop <no-reply@microshop.local>", "SMTP_FROM")
+
+    @property
+    def admins_by_username(self) -> bool:
+        """Whether the seed's demo rule applies (never in production)."""
+        return (not self.is_production) if self.admin_by_username is None else self.admin_by_username
+
+    @property
+    def effective_smtp_port(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return 465 if self.smtp_tls else 587 if self.smtp_starttls else 25
+
+    @property
+    def log_codes(self) -> bool:
+        """Codes go to the log when there is no SMTP, and also in dev (DESIGN 10); never else in production."""
+        return self.smtp_host is None or self.environment == "dev"
+
+    @model_validator(mode="after")
+    def _refuse_demo_settings_in_production(self) -> Self:
+        if self.smtp_tls and self.smtp_starttls:
+            raise ValueError("Set SMTP_TLS or SMTP_STARTTLS, not both")
+        if not self.is_production:
+            return self
+        if self.admin_by_username:
+            raise ValueError("ADMIN_BY_USERNAME cannot be on when MICROSHOP_ENV=production; use microshop create-admin")
+        if any(DEV_SERVICE_CLIENTS.get(client) == secret for client, secret in self.service_clients.items()):
+            raise ValueError("SERVICE_CLIENTS must be set to real secrets when MICROSHOP_ENV=production")
+        if self.jwt_algorithm == "HS256" and len(self.jwt_secret) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 characters when MICROSHOP_ENV=production")
+        return self

@@ -1,0 +1,39 @@
+"""Queries on one-time codes."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.auth.codes.models import OneTimeCode
+
+
+async def replace(
+    session: AsyncSession, *, user_id: int, purpose: str, code_hash: str, now: datetime, expires_at: datetime
+) -> None:
+    """Store a new code for (user, purpose); the previous one, if any, stops working."""
+    values = {"code_hash": code_hash, "attempts": 0, "created_at": now, "expires_at": expires_at}
+    statement = (
+        insert(OneTimeCode)
+        .values(user_id=user_id, purpose=purpose, **values)
+        .on_conflict_do_update(constraint="uq_one_time_codes_user_id_purpose", set_=values)
+    )
+    await session.execute(statement)
+
+
+async def get_for_update(session: AsyncSession, *, user_id: int, purpose: str) -> OneTimeCode | None:
+    """The live code, locked so concurrent guesses are counted one by one."""
+    statement = (
+        select(OneTimeCode).where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose).with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def count_attempt(session: AsyncSession, code_id: int) -> None:
+    statement = update(OneTimeCode).where(OneTimeCode.id == code_id).values(attempts=OneTimeCode.attempts + 1)
+    await session.execute(statement)
+
+
+async def remove(session: AsyncSession, code_id: int) -> None:
+    await session.execute(delete(OneTimeCode).where(OneTimeCode.id == code_id))

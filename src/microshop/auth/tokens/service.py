@@ -1,0 +1,130 @@
+"""Login, refresh-token rotation with reuse detection, logout, and the client-credentials grant."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.auth import passwords
+from microshop.auth.config import AuthSettings
+from microshop.auth.ratelimit import service as ratelimit
+from microshop.auth.tokens import jwt, repository
+from microshop.auth.tokens.keys import SigningKeys
+from microshop.auth.tokens.schemas import ServiceToken, TokenPair
+from microshop.auth.users import repository as users_repository
+from microshop.auth.users.models import User
+from microshop.auth.validation import email_key
+from microshop.common.errors import Forbidden, Unauthorized
+from microshop.common.security import ROLE_SERVICE
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+
+
+class InvalidRefreshToken(Unauthorized):
+    code = "invalid_refresh_token"
+
+
+class InvalidClient(Unauthorized):
+    code = "invalid_client"
+
+    def __init__(self, message: str = "Unknown client or wrong secret") -> None:
+        super().__init__(message, headers={"WWW-Authenticate": 'Basic realm="microshop-auth"'})
+
+
+class NotVerified(Forbidden):
+    code = "account_not_verified"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_pair(
+    session: AsyncSession, *, settings: AuthSettings, keys: SigningKeys, user: User, family_id: uuid.UUID | None = None
+) -> TokenPair:
+    """An access token and a new refresh token (in a new family at login, the same one on refresh)."""
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    access = jwt.mint(keys, settings, subject=user.email, role=user.role, user_id=user.id, lifetime=lifetime)
+    refresh = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    await repository.add(
+        session,
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=_hash_token(refresh),
+        now=now,
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+    )
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=int(lifetime.total_seconds()))
+
+
+async def login(
+    session: AsyncSession, *, settings: AuthSettings, keys: SigningKeys, email: str, password: str, address: str
+) -> TokenPair:
+    """Check the password (same answer and cost for unknown accounts); unverified accounts get 403."""
+    user = await users_repository.get_by_email(session, email)
+    message = "Too many login attempts: try again later"
+    window = settings.login_rate_window_seconds
+    limit_address, limit_account = settings.login_rate_limit_per_address, settings.login_rate_limit_per_account
+    await ratelimit.hit(
+        session, key=f"login:address:{address}", limit=limit_address, window_seconds=window, message=message
+    )
+    await ratelimit.hit(
+        session, key=f"login:account:{email_key(email)}", limit=limit_account, window_seconds=window, message=message
+    )
+    hashed = user.hashed_password if user else None
+    if not await passwords.verify_password(password, hashed, rounds=settings.bcrypt_rounds) or user is None:
+        raise InvalidCredentials("Incorrect email or password")
+    if not user.is_verified:
+        raise NotVerified("Verify your account first: enter the 6-digit code we emailed you (POST /verify)")
+    if passwords.needs_rehash(user.hashed_password, rounds=settings.bcrypt_rounds):
+        rehashed = await passwords.hash_password(password, rounds=settings.bcrypt_rounds)
+        await users_repository.set_password(session, user_id=user.id, hashed_password=rehashed)
+    return await issue_pair(session, settings=settings, keys=keys, user=user)
+
+
+async def refresh(session: AsyncSession, *, settings: AuthSettings, keys: SigningKeys, refresh_token: str) -> TokenPair:
+    """Rotate: the presented token dies, a new one of the same family is issued; a reused one kills the family."""
+    stored = await repository.get_for_update(session, _hash_token(refresh_token))
+    now = datetime.now(UTC)
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
+    if stored.rotated_at is not None:
+        await repository.revoke_family(session, family_id=stored.family_id, now=now)
+        # The revocation must stand although this request fails (the session dependency rolls back).
+        await session.commit()
+        raise InvalidRefreshToken("Refresh token already used: every session it started is revoked, log in again")
+    user = await users_repository.get(session, stored.user_id)
+    if user is None:
+        raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
+    await repository.mark_rotated(session, token_id=stored.id, now=now)
+    return await issue_pair(session, settings=settings, keys=keys, user=user, family_id=stored.family_id)
+
+
+async def logout(session: AsyncSession, *, refresh_token: str) -> None:
+    """Revoke the session this refresh token belongs to; unknown tokens are ignored."""
+    stored = await repository.get_for_update(session, _hash_token(refresh_token))
+    if stored is not None:
+        await repository.revoke_family(session, family_id=stored.family_id, now=datetime.now(UTC))
+
+
+def client_credentials(
+    *, settings: AuthSettings, keys: SigningKeys, client_id: str | None, client_secret: str | None
+) -> ServiceToken:
+    """A short-lived `service` token for a configured client."""
+    expected = settings.service_clients.get(client_id or "")
+    if (
+        client_id is None
+        or client_secret is None
+        or expected is None
+        or not hmac.compare_digest(expected.encode(), client_secret.encode("utf-8", "replace"))
+    ):
+        raise InvalidClient()
+    lifetime = timedelta(minutes=settings.service_token_minutes)
+    token = jwt.mint(keys, settings, subject=client_id, role=ROLE_SERVICE, lifetime=lifetime)
+    return ServiceToken(access_token=token, expires_in=int(lifetime.total_seconds()))
