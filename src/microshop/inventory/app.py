@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from microshop.common.service import create_service_app
 from microshop.inventory.config import InventorySettings
 from microshop.inventory.errors import install_database_error_handlers
+from microshop.inventory.reservations.router import router as reservations_router
 from microshop.inventory.stock.router import router as stock_router
 
 
@@ -17,7 +18,7 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
         routers=[],
     )
     # Reservations first: `/inventory/reservations/...` must not be taken for `/inventory/{product_id}`.
-    for router in (stock_router,):
+    for router in (reservations_router, stock_router):
         app.include_router(router, prefix="/api")
         app.include_router(router, include_in_schema=False)
     install_database_error_handlers(app)
