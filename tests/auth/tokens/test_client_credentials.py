@@ -1,0 +1,75 @@
+"""POST /token: the client-credentials grant for services (form fields or HTTP Basic)."""
+
+import base64
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+
+from microshop.common.security import StaticKey, TokenVerifier
+from microshop.common.testing import bearer
+
+GRANT = {"grant_type": "client_credentials", "client_id": "products-service", "client_secret": "dev-products-secret"}
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+class TestClientCredentials:
+    async def test_form_credentials_give_a_five_minute_service_token(
+        self, client: httpx.AsyncClient, auth_private_pem: str
+    ) -> None:
+        response = await client.post("/token", data=GRANT)
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"access_token", "token_type", "expires_in"}
+        assert (body["token_type"], body["expires_in"]) == ("bearer", 300)
+        public = serialization.load_pem_private_key(auth_private_pem.encode(), None).public_key()
+        verifier = TokenVerifier(
+            algorithm="RS256", issuer="microshop-auth", audience="microshop", keys=StaticKey(public)
+        )
+        principal = await verifier.verify(body["access_token"])
+        assert principal.is_service
+        assert principal.subject == "products-service"
+        assert principal.user_id is None
+        assert "user_id" not in principal.claims
+        assert principal.claims["exp"] - principal.claims["iat"] == 300
+
+    async def test_http_basic_client_authentication(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/token",
+            data={"grant_type": "client_credentials"},
+            headers=basic("products-service", "dev-products-secret"),
+        )
+        assert response.status_code == 200
+        claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+        assert (claims["sub"], claims["role"]) == ("products-service", "service")
+
+    async def test_wrong_secret_is_401_invalid_client(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/token", data={**GRANT, "client_secret": "guess"})
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_client"
+
+    async def test_unknown_client_and_bad_basic_are_401_invalid_client(self, client: httpx.AsyncClient) -> None:
+        grant = {"grant_type": "client_credentials"}
+        unknown = await client.post("/token", data={**GRANT, "client_id": "nobody"})
+        wrong_basic = await client.post("/token", data=grant, headers=basic("products-service", "nope"))
+        malformed = await client.post("/token", data=grant, headers={"Authorization": "Basic !!!"})
+        missing = await client.post("/token", data=grant)
+        for response in (unknown, wrong_basic, malformed, missing):
+            assert response.status_code == 401
+            assert response.json()["error"]["code"] == "invalid_client"
+
+    async def test_other_grant_types_are_400(self, client: httpx.AsyncClient) -> None:
+        for data in ({**GRANT, "grant_type": "password"}, {"client_id": "products-service"}):
+            response = await client.post("/token", data=data)
+            assert response.status_code == 400
+            assert response.json()["error"]["code"] == "unsupported_grant_type"
+        as_json = await client.post("/token", json=GRANT)
+        assert as_json.status_code == 400
+
+    async def test_a_bearer_token_on_token_must_still_be_valid(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/token", data=GRANT, headers=bearer("garbage"))
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_token"
