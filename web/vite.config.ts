@@ -45,6 +45,7 @@ export default defineConfig(({ mode }) => {
       environment: 'happy-dom',
       include: ['tests/unit/**/*.spec.ts', 'src/**/__tests__/**/*.spec.ts'],
       restoreMocks: true,
+      unstubGlobals: true,
     },
   }
 })

@@ -13,7 +13,13 @@ export const authApi = {
     request<{ message?: string }>(`${p}/verify/resend`, { ...open, method: 'POST', json: { email } }),
   login: (email: string, password: string) =>
     request<TokenPair>(`${p}/login`, { ...open, method: 'POST', json: { email, password } }),
-  logout: (refreshToken: string) =>
-    request<void>(`${p}/logout`, { ...open, method: 'POST', json: { refresh_token: refreshToken } }),
+  /** Revokes the refresh token; the access token goes along when there is one, but may be expired. */
+  logout: (refreshToken: string, accessToken?: string | null) =>
+    request<void>(`${p}/logout`, {
+      ...open,
+      method: 'POST',
+      json: { refresh_token: refreshToken },
+      headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
+    }),
   me: () => request<UserProfile>(`${p}/me`),
 }

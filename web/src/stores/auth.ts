@@ -72,8 +72,9 @@ export const useAuthStore = defineStore('auth', () => {
 
   async function logout(): Promise<void> {
     const rt = refreshToken.value
+    const access = token.value
     clear()
-    if (rt) await authApi.logout(rt).catch(() => undefined)
+    if (rt) await authApi.logout(rt, access).catch(() => undefined)
   }
 
   const register = (payload: RegisterPayload) => authApi.register(payload)

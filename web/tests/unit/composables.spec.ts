@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { apiQueryFromRoute, filtersFromQuery, queryFromFilters, validateFilters } from '@/composables/catalogQuery'
+import { featuresFromRows, rowsFromFeatures, validateRows } from '@/composables/features'
+import { formatMoney, stockLabel } from '@/composables/format'
+import { newUuid } from '@/composables/uuid'
+
+describe('catalog query', () => {
+  it('round-trips filters through the URL query and into API parameters', () => {
+    const filters = { q: ' laptop ', min_price: '10', max_price: '2000.50', sort: '-price' as const, featureKey: 'color', featureValue: 'red' }
+    const query = queryFromFilters(filters, 3)
+    expect(query).toEqual({ q: 'laptop', min_price: '10', max_price: '2000.50', sort: '-price', 'feature.color': 'red', page: '3' })
+    expect(filtersFromQuery(query as never)).toEqual({ ...filters, q: 'laptop' })
+    expect(apiQueryFromRoute(query as never)).toMatchObject({ page: 3, q: 'laptop', sort: '-price', features: { color: 'red' } })
+  })
+
+  it('rejects bad prices, an inverted range and half a feature filter', () => {
+    const base = { q: '', min_price: '', max_price: '', sort: '' as const, featureKey: '', featureValue: '' }
+    expect(validateFilters(base)).toBeNull()
+    expect(validateFilters({ ...base, min_price: 'abc' })).toMatch(/numbers/)
+    expect(validateFilters({ ...base, min_price: '50', max_price: '10' })).toMatch(/minimum/)
+    expect(validateFilters({ ...base, featureKey: 'color' })).toMatch(/both/)
+  })
+})
+
+describe('features editor rows', () => {
+  it('keeps the type of existing non-string values and sends new ones as text', () => {
+    const original = { ram: 16, wifi: true, color: 'red' }
+    const rows = rowsFromFeatures(original)
+    expect(rows).toEqual([{ key: 'ram', value: '16' }, { key: 'wifi', value: 'true' }, { key: 'color', value: 'red' }])
+    rows.push({ key: ' size ', value: '15"' }, { key: '', value: '' })
+    expect(featuresFromRows(rows, original)).toEqual({ ram: 16, wifi: true, color: 'red', size: '15"' })
+  })
+
+  it('finds duplicate and nameless features', () => {
+    expect(validateRows([{ key: 'a', value: '1' }, { key: 'a', value: '2' }])).toMatch(/twice/)
+    expect(validateRows([{ key: '', value: 'x' }])).toMatch(/name/)
+  })
+})
+
+describe('formatting', () => {
+  it('shows money and stock the way the cards do', () => {
+    expect(formatMoney('1500.00')).toBe('$1,500.00')
+    expect(stockLabel(0)).toBe('Out of stock')
+    expect(stockLabel(3)).toBe('Only 3 left')
+    expect(stockLabel(50)).toBe('In stock')
+    expect(stockLabel(null)).toBe('Availability unknown')
+  })
+
+  it('makes v4 UUIDs', () => {
+    expect(newUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+})
