@@ -1,0 +1,122 @@
+"""compose.yaml: valid Compose, and the seed's containers, ports and commands (sections 6-7)."""
+
+import json
+
+import jsonschema
+import pytest
+
+from tests.deploy.manifests import DEPLOY, ROOT, compose, compose_env, compose_raw, is_service_image
+
+# Seed 000, sections 6 and 7: container names and host ports.
+SEED_CONTAINERS = {
+    "postgres_main": "5438:5432",
+    "auth_service": "8000:8000",
+    "products_service": "8001:8001",
+    "inventory_service": "8002:8002",
+    "frontend_client": "5173:5173",
+}
+
+
+def by_container(name: str) -> dict:
+    return next(service for service in compose()["services"].values() if service.get("container_name") == name)
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    schema = json.loads((DEPLOY / "schemas" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(compose_raw())]
+    assert errors == []
+
+
+def test_schema_rejects_what_compose_would_reject() -> None:
+    schema = json.loads((DEPLOY / "schemas" / "compose-spec.json").read_text())
+    broken = {"services": {"web": {"image": "x", "depends_on": {"db": {"condition": "when_ready"}}}}}
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+@pytest.mark.parametrize(("container", "ports"), SEED_CONTAINERS.items())
+def test_seed_container_keeps_its_name_and_host_port(container: str, ports: str) -> None:
+    assert ports in by_container(container)["ports"]
+
+
+def test_seed_commands_name_real_services() -> None:
+    # docker-compose logs -f auth-service / restart products-service (seed 7.3)
+    services = compose()["services"]
+    assert services["auth-service"]["container_name"] == "auth_service"
+    assert services["products-service"]["container_name"] == "products_service"
+    assert services["inventory-service"]["container_name"] == "inventory_service"
+
+
+def test_database_is_the_seeds() -> None:
+    # docker exec -it postgres_main psql -U user_db -d microservices_db (seed 7.3, 7.4)
+    env = compose_env(by_container("postgres_main"))
+    assert (env["POSTGRES_DB"], env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == (
+        "microservices_db",
+        "user_db",
+        "admin123",
+    )
+
+
+def test_database_role_searches_every_service_schema() -> None:
+    mounts = by_container("postgres_main")["volumes"]
+    init = next(mount for mount in mounts if "/docker-entrypoint-initdb.d/" in mount)
+    sql = (ROOT / init.split(":")[0]).read_text()
+    assert "SET search_path = products, inventory, auth, public" in sql
+
+
+def test_every_long_running_service_has_a_healthcheck() -> None:
+    for name, service in compose()["services"].items():
+        if name != "migrate":
+            assert service["healthcheck"]["test"], name
+
+
+def test_dependencies_wait_for_health_or_completion() -> None:
+    services = compose()["services"]
+    for name, service in services.items():
+        for dependency, rule in service.get("depends_on", {}).items():
+            wanted = "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            assert rule["condition"] == wanted, (name, dependency)
+            if wanted == "service_healthy":
+                assert "healthcheck" in services[dependency]
+
+
+def test_migrations_run_once_before_every_api_service() -> None:
+    services = compose()["services"]
+    assert services["migrate"]["command"] == ["migrate"]
+    assert services["migrate"]["restart"] == "no"
+    apis = [name for name, service in services.items() if is_service_image(service) and name != "migrate"]
+    assert sorted(apis) == ["auth-service", "inventory-service", "products-service"]
+    for name in apis:
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_database_and_media_live_on_named_volumes() -> None:
+    named_volumes = set(compose()["volumes"])
+    database = [mount.split(":")[0] for mount in by_container("postgres_main")["volumes"]]
+    media = [mount.split(":")[0] for mount in by_container("products_service")["volumes"]]
+    assert set(database) & named_volumes
+    assert set(media) & named_volumes
+
+
+def test_mail_catcher_receives_auth_mail_and_shows_its_ui() -> None:
+    services = compose()["services"]
+    mailpit = services["mailpit"]
+    assert "8025:8025" in mailpit["ports"]
+    auth = compose_env(services["auth-service"])
+    assert auth["SMTP_HOST"] == "mailpit"
+    assert auth["SMTP_PORT"] == "1025"
+
+
+def test_compose_runs_the_dev_configuration() -> None:
+    for name, service in compose()["services"].items():
+        if is_service_image(service):
+            assert compose_env(service)["MICROSHOP_ENV"] == "dev", name
+
+
+def test_secrets_are_overridable_from_the_environment() -> None:
+    raw = compose_raw()["services"]
+    secret_like = ("PASSWORD", "SECRET", "SERVICE_CLIENTS", "DATABASE_URL", "PRIVATE_KEY")
+    for name, service in raw.items():
+        for key, value in compose_env(service).items():
+            if any(marker in key for marker in secret_like) and not key.endswith("_FILE"):
+                assert "${" in value, f"{name}: {key} is fixed in compose.yaml"

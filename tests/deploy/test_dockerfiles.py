@@ -1,0 +1,131 @@
+"""The two Dockerfiles: hadolint-clean, non-root, cached dependency layers, no secrets baked in."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from microshop.common.migrations import SERVICES
+from tests.deploy.manifests import BIN, DEPLOY, ROOT, settings_class
+
+DOCKERFILES = ("Dockerfile.service", "Dockerfile.web")
+# Settings whose values are secrets: they may come from the environment only, never an image.
+SECRET_FIELDS = {"jwt_secret", "jwt_private_key", "service_clients", "service_client_secret", "smtp_password"}
+
+
+def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "hadolint"), "--no-color", "--failure-threshold", "style", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def instructions(name: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / name).read_text())
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            pairs.append((keyword.upper(), rest.strip()))
+    return pairs
+
+
+def final_stage(name: str) -> list[tuple[str, str]]:
+    steps = instructions(name)
+    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    return steps[last_from:]
+
+
+def _field_aliases(cls: type, field: str) -> set[str]:
+    alias = cls.model_fields[field].validation_alias
+    return set(getattr(alias, "choices", [alias]))
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_dockerfile_passes_hadolint(name: str) -> None:
+    result = hadolint(DEPLOY / name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_hadolint_rejects_a_root_image_on_a_floating_tag(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get install curl\nUSER root\n")
+    result = hadolint(bad)
+    assert result.returncode != 0
+    assert "DL3007" in result.stdout  # the linter really ran its rules
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_image_runs_as_non_root_with_a_healthcheck(name: str) -> None:
+    stage = final_stage(name)
+    users = [args for keyword, args in stage if keyword == "USER"]
+    assert users, f"{name}: the runtime stage never leaves root"
+    assert users[-1].split(":")[0] not in ("root", "0")
+    assert any(keyword == "HEALTHCHECK" for keyword, _ in stage)
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_image_is_multi_stage(name: str) -> None:
+    assert sum(keyword == "FROM" for keyword, _ in instructions(name)) >= 2
+    assert any("--from=build" in args for keyword, args in final_stage(name) if keyword == "COPY")
+
+
+@pytest.mark.parametrize(
+    ("name", "lock", "sources"),
+    [
+        ("Dockerfile.service", "requirements.lock", "src"),
+        ("Dockerfile.web", "web/package-lock.json", "web/"),
+    ],
+)
+def test_dependencies_install_in_their_own_layer_before_the_sources(name: str, lock: str, sources: str) -> None:
+    steps = instructions(name)
+    copy_lock = next(i for i, (k, args) in enumerate(steps) if k == "COPY" and lock in args)
+    install = next(
+        i for i, (k, args) in enumerate(steps) if k == "RUN" and ("pip install -r" in args or "npm ci" in args)
+    )
+    copy_sources = next(i for i, (k, args) in enumerate(steps) if k == "COPY" and args.split()[0] == sources)
+    assert copy_lock < install < copy_sources
+
+
+def test_service_image_is_chosen_by_command() -> None:
+    steps = final_stage("Dockerfile.service")
+    assert ("ENTRYPOINT", '["microshop"]') in steps
+    env = " ".join(args for keyword, args in steps if keyword == "ENV")
+    assert "HOST=0.0.0.0" in env  # reachable from outside the container
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_no_secret_is_baked_into_an_image(name: str) -> None:
+    secrets = set()
+    for service in SERVICES:
+        cls = settings_class(service)
+        for field in SECRET_FIELDS & set(cls.model_fields):
+            secrets |= _field_aliases(cls, field)
+        secrets |= _field_aliases(cls, "database_url")
+    assert "JWT_PRIVATE_KEY" in secrets and "DATABASE_URL" in secrets
+    declared = " ".join(args for keyword, args in instructions(name) if keyword in ("ENV", "ARG"))
+    assert not {secret for secret in secrets if re.search(rf"\b{secret}\b", declared)}
+
+
+def test_dockerignore_keeps_local_state_out_and_the_build_inputs_in() -> None:
+    patterns = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
+    for private in (".env", ".venv", ".data", ".git", "web/node_modules"):
+        assert private in patterns
+    copied = [
+        source
+        for name in DOCKERFILES
+        for keyword, args in instructions(name)
+        if keyword == "COPY" and "--from=" not in args
+        for source in [word for word in args.split() if not word.startswith("--")][:-1]
+    ]
+    assert "requirements.lock" in copied and "deploy/nginx/default.conf.template" in copied
+    for source in copied:
+        assert (ROOT / source).exists(), source
+        assert not any(source.rstrip("/") == pattern.rstrip("/") for pattern in patterns), source
