@@ -116,3 +116,14 @@ class TestAuthentication:
 
     async def test_user_route_refuses_service_tokens(self, client: httpx.AsyncClient, tokens: TokenFactory) -> None:
         assert (await client.get("/mine", headers=bearer(tokens.service()))).status_code == 403
+
+
+class TestOpenApi:
+    async def test_every_route_documents_the_error_envelope_for_401_and_422(self, client: httpx.AsyncClient) -> None:
+        spec = (await client.get("/openapi.json")).json()
+        envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                for status in ("401", "422"):
+                    schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                    assert schema == envelope, f"{method.upper()} {path} documents {status} as {schema}"

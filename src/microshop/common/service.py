@@ -7,11 +7,17 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from microshop.common.db import create_engine, make_sessionmaker, ping
-from microshop.common.errors import install_error_handlers
+from microshop.common.errors import error_response_schema, install_error_handlers
 from microshop.common.http import create_http_client
 from microshop.common.observability import RequestContextMiddleware, configure_logging, health_router
 from microshop.common.security import TokenVerifier, optional_principal, verifier_from_settings
 from microshop.common.settings import ServiceSettings
+
+# Documented on every route, so the OpenAPI schema matches what the error handlers send.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: error_response_schema("Missing, invalid or expired token"),
+    422: error_response_schema("Invalid input"),
+}
 
 # A lifespan hook: started after the database and HTTP client exist, stopped before they close.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -55,6 +61,7 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
         # A token that is sent must be valid on every route, public ones included (DESIGN 10).
         dependencies=[Depends(optional_principal)],
     )
