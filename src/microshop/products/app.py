@@ -3,16 +3,22 @@
 from fastapi import FastAPI
 
 from microshop.common.service import create_service_app
+from microshop.products.catalog.router import aliases as catalog_aliases
+from microshop.products.catalog.router import router as catalog_router
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import inventory_client_hook
+from microshop.products.storage import media_storage_hook, mount_media
 
 
 def create_app(settings: ProductsSettings | None = None) -> FastAPI:
     """Build the products service."""
-    return create_service_app(
-        settings or ProductsSettings(),
+    settings = settings or ProductsSettings()
+    app = create_service_app(
+        settings,
         title="microshop products",
         description="Catalog, carts, checkout and orders.",
-        routers=[],
-        hooks=[inventory_client_hook],
+        routers=[catalog_router, catalog_aliases],
+        hooks=[inventory_client_hook, media_storage_hook],
     )
+    mount_media(app, settings)
+    return app

@@ -1,0 +1,1 @@
+from tests.products.catalog.support import catalog, inventory_process  # noqa: F401 - fixtures
