@@ -22,6 +22,8 @@ from microshop.products.app import create_app
 from microshop.products.config import ProductsSettings
 
 _ids = itertools.count(70_000)
+# Inventory's listing route, as its metrics label it (the /api path or its seed-001 alias).
+_LIST_ROUTE = re.compile(r'route="(?:/api)?/inventory"')
 
 
 class FixedServiceTokens:
@@ -62,14 +64,14 @@ class Catalog:
         return response.json()
 
     def inventory_list_calls(self) -> int:
-        """GET /api/inventory requests Inventory has served, from its own /metrics."""
+        """GET /api/inventory (listing) requests Inventory has served, from its own /metrics."""
         metrics = httpx.get(f"{self.inventory.url}/metrics", timeout=5).text
         pattern = re.compile(r"^http_requests_total\{([^}]*)\} ([0-9.e+]+)$", re.MULTILINE)
         return int(
             sum(
                 float(value)
                 for labels, value in pattern.findall(metrics)
-                if 'method="GET"' in labels and 'route="/api/inventory"' in labels
+                if 'method="GET"' in labels and _LIST_ROUTE.search(labels)
             )
         )
 
