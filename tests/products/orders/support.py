@@ -1,0 +1,170 @@
+"""Fixtures for the cart and order tests: Products in process, a real Inventory process, one database.
+
+Products talks to a real Inventory over HTTP. The one seam is the service token: instead of
+asking Auth's client-credentials grant, Products gets a token signed by the test key, which is
+what Auth would issue (`role=service`).
+"""
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, update
+
+from microshop.common.testing import ServiceProcess, TokenFactory, app_client, bearer, make_settings
+from microshop.embedded_db import free_port
+from microshop.products.app import create_app
+from microshop.products.catalog.models import Product
+from microshop.products.config import ProductsSettings
+
+_user_ids = itertools.count(50_000)
+
+
+class TestServiceTokens:
+    """Stands in for `ServiceTokens`: the token Auth's client-credentials grant would give."""
+
+    __test__ = False
+
+    def __init__(self, tokens: TokenFactory) -> None:
+        self.tokens = tokens
+
+    async def get(self, *, renew: bool = False) -> str:
+        return self.tokens.service()
+
+
+@dataclass
+class Shop:
+    """Products in process (`client`), a real Inventory process, and helpers to arrange a scene."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    inventory_url: str
+    tokens: TokenFactory
+    database_url: str
+
+    def user(self, user_id: int | None = None) -> dict[str, str]:
+        """Headers of a new user (or the given one)."""
+        return bearer(self.tokens.user(user_id if user_id is not None else next(_user_ids)))
+
+    def admin(self) -> dict[str, str]:
+        return bearer(self.tokens.admin(next(_user_ids)))
+
+    async def create_product(
+        self, *, name: str = "Laptop", price: str = "1500.00", stock: int | None = 10, archived: bool = False
+    ) -> int:
+        """A catalog row (and its stock at Inventory, unless `stock` is None)."""
+        async with self.app.state.sessionmaker.begin() as session:
+            product = Product(name=name, price=Decimal(price), features={})
+            session.add(product)
+            await session.flush()
+            product_id = product.id
+        if stock is not None:
+            await self.set_stock(product_id, stock)
+        if archived:
+            await self.archive(product_id)
+        return product_id
+
+    async def archive(self, product_id: int) -> None:
+        await self._update_product(product_id, archived_at=func.now())
+
+    async def set_price(self, product_id: int, price: str) -> None:
+        await self._update_product(product_id, price=Decimal(price))
+
+    async def _update_product(self, product_id: int, **values: Any) -> None:
+        async with self.app.state.sessionmaker.begin() as session:
+            await session.execute(update(Product).where(Product.id == product_id).values(**values))
+
+    async def set_stock(self, product_id: int, stock: int) -> None:
+        async with httpx.AsyncClient(base_url=self.inventory_url, headers=self.admin()) as inventory:
+            response = await inventory.post("/api/inventory", json={"product_id": product_id, "stock": stock})
+            assert response.status_code == 200, response.text
+
+    async def stock(self, product_id: int) -> int:
+        rows = await self.fetch("SELECT stock FROM inventory.inventory WHERE product_id = $1", product_id)
+        return rows[0]["stock"] if rows else 0
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            return await connection.fetch(sql, *args)
+        finally:
+            await connection.close()
+
+    async def movements(self, reference: str) -> list[asyncpg.Record]:
+        """Inventory's ledger rows for one reservation reference."""
+        return await self.fetch(
+            "SELECT product_id, delta, reason FROM inventory.movements WHERE reference = $1 ORDER BY id", reference
+        )
+
+    async def order_row(self, order_id: int) -> asyncpg.Record:
+        rows = await self.fetch("SELECT * FROM products.orders WHERE id = $1", order_id)
+        return rows[0]
+
+    @asynccontextmanager
+    async def inventory_down(self) -> AsyncIterator[httpx.AsyncClient]:
+        """Another Products on the same database whose Inventory is unreachable."""
+        settings = products_settings(self.database_url, self.tokens, dead_url(), http_retries=0)
+        async with products_client(settings, self.tokens) as (_, client):
+            yield client
+
+    async def add(self, headers: dict[str, str], product_id: int, quantity: int = 1) -> httpx.Response:
+        response = await self.client.post(
+            "/api/cart", json={"product_id": product_id, "quantity": quantity}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response
+
+
+def products_settings(
+    database_url: str, tokens: TokenFactory, inventory_url: str, **overrides: Any
+) -> ProductsSettings:
+    overrides.setdefault("recovery_interval_seconds", 3600)  # tests run the recovery pass themselves
+    return make_settings(
+        ProductsSettings,
+        database_url=database_url,
+        jwt_public_key=tokens.public_pem,
+        inventory_url=inventory_url,
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def products_client(
+    settings: ProductsSettings, tokens: TokenFactory
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """Products in process with its lifespan running, using test-key service tokens for Inventory."""
+    app = create_app(settings)
+    async with app_client(app) as client:
+        app.state.inventory.tokens = TestServiceTokens(tokens)
+        yield app, client
+
+
+def dead_url() -> str:
+    """An address nothing listens on: Inventory is down."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="module")
+def inventory_service(
+    database_url: str, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    """A real Inventory process on this module's database."""
+    log_dir: Path = tmp_path_factory.mktemp("inventory-logs")
+    env = {"DATABASE_URL": database_url, "JWT_PUBLIC_KEY": tokens.public_pem}
+    with ServiceProcess.service("inventory", env=env, log_dir=log_dir) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+async def shop(database_url: str, tokens: TokenFactory, inventory_service: ServiceProcess) -> AsyncIterator[Shop]:
+    settings = products_settings(database_url, tokens, inventory_service.url)
+    async with products_client(settings, tokens) as (app, client):
+        yield Shop(app, client, inventory_service.url, tokens, database_url)
