@@ -1,6 +1,7 @@
 """Loading what tests/deploy checks: compose.yaml, the rendered overlays, the settings' variable names."""
 
 import base64
+import os
 import re
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 from pydantic import AliasChoices
@@ -45,9 +47,14 @@ def settings_variables(cls: type[BaseSettings]) -> set[str]:
     return names
 
 
-def make_settings(service: str, env: dict[str, str]) -> BaseSettings:
-    """The service's settings as its container would read them (no `.env` file)."""
-    return settings_class(service)(_env_file=None, **env)
+def make_settings(service: str, env: dict[str, str | None]) -> BaseSettings:
+    """The service's settings as its container would read them: this environment only, no `.env` file.
+
+    A variable without a value (from an optional Secret that is absent) is not set.
+    """
+    present = {key: value for key, value in env.items() if value is not None}
+    with mock.patch.dict(os.environ, present, clear=True):
+        return settings_class(service)(_env_file=None)
 
 
 def interpolate(value: Any) -> Any:
