@@ -120,3 +120,20 @@ def test_secrets_are_overridable_from_the_environment() -> None:
         for key, value in compose_env(service).items():
             if any(marker in key for marker in secret_like) and not key.endswith("_FILE"):
                 assert "${" in value, f"{name}: {key} is fixed in compose.yaml"
+
+
+def test_read_only_service_containers_can_write_where_their_settings_point() -> None:
+    # The root filesystem is read-only: the metrics, media and key paths must be tmpfs or volumes.
+    for name, service in compose()["services"].items():
+        if not is_service_image(service):
+            continue
+        assert service["read_only"] is True
+        writable = set(service.get("tmpfs", [])) | {mount.split(":")[1] for mount in service.get("volumes", [])}
+        env = compose_env(service)
+        for variable in ("PROMETHEUS_MULTIPROC_DIR", "MEDIA_DIR"):
+            if variable in env:
+                assert env[variable] in writable, (name, variable)
+        if "JWT_PRIVATE_KEY_FILE" in env:
+            assert env["JWT_PRIVATE_KEY_FILE"].rsplit("/", 1)[0] in writable, name
+        if name != "migrate":
+            assert "PROMETHEUS_MULTIPROC_DIR" in env and "/tmp" in writable, name
