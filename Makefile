@@ -47,5 +47,9 @@ format:
 test-external: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not browser and not e2e"
 
+## Benchmarks beside their floors (needs wrk: apt-get install -y wrk); BENCH_ARGS="--workers 1" etc.
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) web/node_modules web/dist
