@@ -11,7 +11,7 @@ from microshop.inventory.config import InventorySettings
 MAX_BIGINT = 2**63 - 1
 
 
-def get_settings(request: Request) -> InventorySettings:
+async def get_settings(request: Request) -> InventorySettings:
     return request.app.state.settings
 
 

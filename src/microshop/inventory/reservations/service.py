@@ -34,23 +34,9 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
         row = await repository.claim(session, reference=request.reference, items=items)
         if row is None:
             return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
-        short = await _take_all(session, items)
+        short = await _take_all(session, items, reference=request.reference, actor=actor)
         if short:
             row = await repository.mark(session, request.reference, status="rejected", short=short)
-        else:
-            await stock_repository.add_movements(
-                session,
-                [
-                    {
-                        "product_id": item["product_id"],
-                        "delta": -item["quantity"],
-                        "reason": "reservation",
-                        "reference": request.reference,
-                        "actor": actor,
-                    }
-                    for item in items
-                ],
-            )
         return ReserveOutcome(ReservationRead.model_validate(row), created=True)
 
     return await with_retries(session, work, attempts=attempts)
@@ -67,11 +53,13 @@ def _replay(row: Any, items: list[dict[str, int]]) -> ReservationRead:
     return ReservationRead.model_validate(row)
 
 
-async def _take_all(session: AsyncSession, items: list[dict[str, int]]) -> list[dict[str, int]]:
-    """Decrement every item in product-id order, all or nothing; the shortage if not possible."""
+async def _take_all(
+    session: AsyncSession, items: list[dict[str, int]], *, reference: str, actor: str
+) -> list[dict[str, int]]:
+    """Decrement every item (with its movement) in product-id order, all or nothing; the shortage if not."""
     failed: dict[str, int] = {}
     for _ in range(TAKE_ATTEMPTS):
-        failed = await _take_in_order(session, items)
+        failed = await _take_in_order(session, items, reference=reference, actor=actor)
         if not failed:
             return []
         stock = await stock_repository.stock_of(session, [item["product_id"] for item in items])
@@ -90,15 +78,21 @@ async def _take_all(session: AsyncSession, items: list[dict[str, int]]) -> list[
     return [{"product_id": failed["product_id"], "requested": failed["quantity"], "available": available}]
 
 
-async def _take_in_order(session: AsyncSession, items: list[dict[str, int]]) -> dict[str, int]:
+async def _take_in_order(
+    session: AsyncSession, items: list[dict[str, int]], *, reference: str, actor: str
+) -> dict[str, int]:
     """One conditional UPDATE per item; on the first short item, undo the others and return it."""
-    if len(items) == 1:
-        item = items[0]
-        taken = await stock_repository.take_stock(session, item["product_id"], item["quantity"])
-        return {} if taken is not None else item
+
+    async def take(item: dict[str, int]) -> bool:
+        return await stock_repository.take_stock_logged(
+            session, **item, reason="reservation", reference=reference, actor=actor
+        )
+
+    if len(items) == 1:  # nothing to undo when the only item is short
+        return {} if await take(items[0]) else items[0]
     savepoint = await session.begin_nested()
     for item in items:
-        if await stock_repository.take_stock(session, item["product_id"], item["quantity"]) is None:
+        if not await take(item):
             await savepoint.rollback()
             return item
     await savepoint.commit()

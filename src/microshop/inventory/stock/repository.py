@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,6 +80,22 @@ async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> R
         .returning(*ITEM_COLUMNS)
     )
     return (await session.execute(statement)).first()
+
+
+async def take_stock_logged(
+    session: AsyncSession, *, product_id: int, quantity: int, reason: str, reference: str, actor: str
+) -> bool:
+    """`take_stock` and its movement in one statement, so a hot row is locked only until commit."""
+    taken = (
+        update(inventory)
+        .where(inventory.c.product_id == product_id, inventory.c.stock >= quantity)
+        .values(stock=inventory.c.stock - quantity, updated_at=func.now())
+        .returning(inventory.c.product_id)
+        .cte("taken")
+    )
+    values = select(taken.c.product_id, literal(-quantity), literal(reason), literal(reference), literal(actor))
+    statement = insert(movements).from_select(["product_id", "delta", "reason", "reference", "actor"], values)
+    return (await session.execute(statement.returning(movements.c.id))).first() is not None
 
 
 async def stock_of(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, int]:

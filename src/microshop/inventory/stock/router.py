@@ -27,7 +27,7 @@ AUTH_ERRORS = {
 WRITE_ERRORS = {**AUTH_ERRORS, 403: error_response_schema("Needs role admin or service")}
 
 
-def batch_ids(
+async def batch_ids(
     product_ids: Annotated[
         list[str] | None,
         Query(description="Comma-separated product ids (at most 200); unknown ids are simply absent"),
