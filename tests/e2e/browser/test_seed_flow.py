@@ -112,6 +112,10 @@ async def stocked_product(shop: Shop, product_image: Path) -> Product:
     await page.get_by_role("button", name=f"Set {name} stock").click()
     await expect(page.get_by_test_id("inventory-notice")).to_contain_text(f"Stock of {name} set to 5")
     await expect(row.get_by_test_id("inventory-stock")).to_have_text("5")
+    await page.get_by_role("button", name=f"History of {name}").click()
+    await expect(page.get_by_test_id("selected-stock")).to_have_text("5")
+    # Newest first: the set to 5 (+3) after the initial stock (+2), both in the ledger.
+    await expect(page.get_by_test_id("movement-delta")).to_have_text(["+3", "+2"])
     await shop.shot(page, "inventory")
     await page.context.close()
     return Product(product_id, name, "24.50")
@@ -217,6 +221,8 @@ async def test_a_checkout_beyond_the_stock_shows_the_shortage(shop: Shop, system
     await page.get_by_test_id("nav-cart").click()
     item = page.locator(f'[data-testid="cart-item"][data-product-id="{product_id}"]')
     await expect(item.get_by_test_id("cart-item-quantity")).to_have_value("2")
+    await expect(item).to_contain_text("Only 1 left")
+    await expect(item).not_to_contain_text("No longer available")
     async with page.expect_response(lambda r: r.url.endswith("/api/cart/checkout")) as sent:
         await page.get_by_role("button", name="Check out").click()
     assert (await sent.value).status == 409
@@ -224,6 +230,7 @@ async def test_a_checkout_beyond_the_stock_shows_the_shortage(shop: Shop, system
     await expect(page.get_by_test_id("shortage-item")).to_have_text(f"{name}: you asked for 2, only 1 available.")
     await expect(item.get_by_test_id("cart-item-shortage")).to_contain_text("only 1 available")
     await expect(page.get_by_test_id("checkout-success")).to_have_count(0)
+    await expect(page.get_by_test_id("checkout-button")).to_have_text("Check out")
     await shop.shot(page, "checkout-shortage")
     await page.get_by_role("button", name="Empty cart").click()
     await expect(page.get_by_test_id("cart-empty")).to_be_visible()

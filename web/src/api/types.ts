@@ -84,6 +84,7 @@ export interface CartItem {
   quantity: number
   line_total: string
   stock: number | null
+  /** Not archived, stock known and enough for the quantity (the server decides). */
   available: boolean
 }
 

@@ -39,3 +39,9 @@ export function stockLabel(stock: number | null | undefined): string {
 /** A decimal with at most two places, not negative: "15", "15.5", "15.50". */
 export const MONEY_RE = /^\d{1,8}(\.\d{1,2})?$/
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+/** A server message as a sentence, so more text can follow it: "Not enough stock" → "Not enough stock." */
+export function sentence(message: string): string {
+  const text = message.trim()
+  return !text || /[.!?…]$/.test(text) ? text : `${text}.`
+}

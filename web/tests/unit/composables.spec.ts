@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { apiQueryFromRoute, filtersFromQuery, queryFromFilters, validateFilters } from '@/composables/catalogQuery'
 import { featuresFromRows, rowsFromFeatures, validateRows } from '@/composables/features'
-import { formatMoney, stockLabel } from '@/composables/format'
+import { formatMoney, sentence, stockLabel } from '@/composables/format'
 import { newUuid } from '@/composables/uuid'
 
 describe('catalog query', () => {
@@ -44,6 +44,12 @@ describe('formatting', () => {
     expect(stockLabel(3)).toBe('Only 3 left')
     expect(stockLabel(50)).toBe('In stock')
     expect(stockLabel(null)).toBe('Availability unknown')
+  })
+
+  it('ends a server message as a sentence before more text follows', () => {
+    expect(sentence('Not enough stock for some items in your cart')).toBe('Not enough stock for some items in your cart.')
+    expect(sentence('Inventory is unavailable.')).toBe('Inventory is unavailable.')
+    expect(sentence('Are you sure?')).toBe('Are you sure?')
   })
 
   it('makes v4 UUIDs', () => {
