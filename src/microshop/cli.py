@@ -70,6 +70,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return runner.run_all(workers=args.workers, with_web=not args.no_web)
 
 
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    """Create a verified admin in the auth database (or promote the account with that email)."""
+    import asyncio
+
+    from microshop.auth.admin import AdminError, create_admin
+
+    settings = service_settings("auth")
+    runner.check_database("auth", settings.database_url)
+    try:
+        summary = asyncio.run(
+            create_admin(settings, email=args.email, password=args.password, username=args.username, name=args.name)
+        )
+    except AdminError as exc:
+        raise runner.ConfigurationError(f"create-admin: {exc}") from None
+    print(summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microshop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)}; default all")
     migrate.set_defaults(handler=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create an admin user in the auth database")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--username", help="default: from the email")
+    admin.add_argument("--name", help="default: the username")
+    admin.set_defaults(handler=cmd_create_admin)
 
     db = commands.add_parser("db", help="the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop"])
