@@ -8,6 +8,7 @@ logs go to bench/results/raw/<time>/ (not committed).
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import platform
 import subprocess
@@ -113,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         require_wrk()
     except WrkMissing as exc:
         print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    if importlib.util.find_spec("matplotlib") is None:
+        hint = f"{sys.executable} -m pip install matplotlib"
+        print(f"bench: matplotlib (for the chart) is missing: {hint}", file=sys.stderr)
         return 2
     raw_dir = args.out / "raw" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results = measure(args, raw_dir)

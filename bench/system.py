@@ -27,6 +27,7 @@ from microshop.common.testing import ServiceProcess, TokenFactory
 from microshop.embedded_db import EmbeddedPostgres, free_port
 
 DATABASE, FLOOR_DATABASE = "microshop_bench", "microshop_floor"
+STARTUP_TIMEOUT = 120  # seconds; generous, as a busy machine starts processes slowly
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,11 @@ def start_system(
                 "CODE_RATE_LIMIT_PER_ADDRESS": "1000000",
             },
         )
-        processes.append(auth.start())
+        processes.append(auth.start(timeout=STARTUP_TIMEOUT))
         inventory = ServiceProcess.service(
             "inventory", log_dir=log_dir, workers=workers.inventory, env={**common, "AUTH_URL": auth.url}
         )
-        processes.append(inventory.start())
+        processes.append(inventory.start(timeout=STARTUP_TIMEOUT))
         products = ServiceProcess.service(
             "products",
             log_dir=log_dir,
@@ -150,11 +151,11 @@ def start_system(
                 "MEDIA_DIR": str(data_dir / "media"),
             },
         )
-        processes.append(products.start())
+        processes.append(products.start(timeout=STARTUP_TIMEOUT))
         floor = _floor_process(
             dsn=postgres.url(database=DATABASE), workers=workers.products, pool_size=pool_size, log_dir=log_dir
         )
-        processes.append(floor.start())
+        processes.append(floor.start(timeout=STARTUP_TIMEOUT))
         yield BenchSystem(postgres, auth, inventory, products, floor, mailbox, tokens, bcrypt_rounds, workers)
     finally:
         for process in reversed(processes):

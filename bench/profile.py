@@ -1,0 +1,98 @@
+"""Where a service spends its CPU under one bench scenario: py-spy over every worker, summarized.
+
+    .venv/bin/python -m bench.profile --scenario catalog --service products [--duration 15]
+
+Starts the bench system, loads the data set, runs the scenario's wrk load while `py-spy record`
+samples the service's uvicorn workers (non-blocking, idle stacks left out), then prints the
+functions with the most samples on-CPU (self) and on the stack (inclusive). The raw collapsed
+stacks stay in bench/results/raw/profile-<time>/ (any flame graph tool reads them).
+"""
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import scenarios
+from bench.data import load
+from bench.run import RESULTS
+from bench.system import BenchSystem, Workers, start_system
+from bench.wrk import run_wrk
+
+
+def _target(system: BenchSystem, service: str) -> int:
+    process = getattr(system, service).process
+    assert process is not None
+    return process.pid
+
+
+def _load(system: BenchSystem, scenario: str, data_path: Path, plan: scenarios.Plan) -> None:
+    url = {"catalog": system.products.url, "checkout": system.products.url}.get(scenario, system.inventory.url)
+    script, args = {
+        "catalog": ("get.lua", [scenarios.CATALOG_PATH]),
+        "checkout": ("checkout.lua", [str(data_path), "1", "profile"]),
+        "reservations": ("reserve.lua", [str(data_path), system.tokens.service(), "profile"]),
+    }[scenario]
+    run_wrk(url=url, script=script, args=args, connections=plan.connections, duration=plan.duration,
+            raw_dir=plan.raw_dir, label=f"profile-{scenario}")  # fmt: skip
+
+
+def summarize(raw: Path, top: int = 25) -> str:
+    """Self and inclusive sample shares per function from py-spy's collapsed stacks."""
+    own, inclusive, total = Counter[str](), Counter[str](), 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [frame for frame in stack.split(";") if not frame.startswith("process ")]
+        n = int(count)
+        total += n
+        if frames:
+            own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    lines = [f"{total} samples on CPU"]
+    for title, counter in (("self", own), ("inclusive", inclusive)):
+        lines.append(f"\ntop {top} by {title} time:")
+        lines += [f"  {n / total:6.1%}  {frame}" for frame, n in counter.most_common(top)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=["catalog", "checkout", "reservations"], default="catalog")
+    parser.add_argument("--service", choices=["products", "inventory", "auth", "floor"], default="products")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args(argv)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    raw_dir = RESULTS / "raw" / f"profile-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    plan = scenarios.Plan(args.duration, args.connections, 4, raw_dir)
+    workers = Workers(args.workers, args.workers, args.workers)
+    with start_system(workers=workers, bcrypt_rounds=12, log_dir=raw_dir / "logs") as system:
+        data = asyncio.run(load(system, carts=3000 if args.scenario == "checkout" else 0, accounts=0))
+        data_path = raw_dir / "data.txt"
+        lines = data.checkout_tokens if args.scenario == "checkout" else [str(i) for i in data.plentiful_ids]
+        data_path.write_text("\n".join(lines) + "\n")
+        run_wrk(url=system.products.url, script="get.lua", args=[scenarios.CATALOG_PATH], connections=8,
+                duration=2, raw_dir=raw_dir, label="profile-warmup")  # fmt: skip
+        stacks = raw_dir / f"profile-{args.service}-{args.scenario}.txt"
+        argv_spy = [spy, "record", "--pid", str(_target(system, args.service)), "--subprocesses", "--nonblocking"]
+        argv_spy += ["--nolineno", "--duration", str(round(args.duration)), "--rate", "200"]
+        recorder = subprocess.Popen([*argv_spy, "--format", "raw", "--output", str(stacks)])
+        _load(system, args.scenario, data_path, plan)
+        recorder.wait()
+    summary = summarize(stacks)
+    (raw_dir / f"profile-{args.service}-{args.scenario}-summary.txt").write_text(summary + "\n")
+    print(summary)
+    print(f"\nraw stacks: {stacks}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
