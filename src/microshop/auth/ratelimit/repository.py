@@ -1,21 +1,24 @@
-"""Counting hits in a fixed window with one atomic upsert."""
+"""Counting hits in fixed windows: one atomic upsert for several counters."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete
+from sqlalchemy import case, delete, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.ratelimit.models import RateLimitCounter
 
 
-async def hit(session: AsyncSession, *, key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
-    """Count one hit for `key`; a window that has ended starts over. Returns (hits, window start)."""
+async def hit(
+    session: AsyncSession, *, keys: list[str], now: datetime, window: timedelta
+) -> dict[str, tuple[int, datetime]]:
+    """Count one hit on each key (a window that has ended starts over); returns key → (hits, window start)."""
     table = RateLimitCounter.__table__
     expired = table.c.window_start <= now - window
     statement = (
+        # Sorted, so concurrent requests lock the same rows in the same order.
         insert(table)
-        .values(key=key, window_start=now, hits=1)
+        .values([{"key": key, "window_start": now, "hits": 1} for key in sorted(set(keys))])
         .on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
@@ -23,10 +26,12 @@ async def hit(session: AsyncSession, *, key: str, now: datetime, window: timedel
                 "window_start": case((expired, now), else_=table.c.window_start),
             },
         )
-        .returning(table.c.hits, table.c.window_start)
+        .returning(table.c.key, table.c.hits, table.c.window_start)
     )
-    row = (await session.execute(statement)).one()
-    return row.hits, row.window_start
+    # Counters need not survive a crash: do not wait for the WAL flush on this transaction's commit.
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    rows = (await session.execute(statement)).all()
+    return {row.key: (row.hits, row.window_start) for row in rows}
 
 
 async def delete_expired(session: AsyncSession, *, before: datetime) -> int:

@@ -10,15 +10,21 @@ from microshop.common.errors import TooManyRequests
 
 
 async def hit(
-    session: AsyncSession, *, key: str, limit: int, window_seconds: int, message: str, code: str = "rate_limited"
+    session: AsyncSession,
+    *,
+    limits: dict[str, int],
+    window_seconds: int,
+    message: str,
+    code: str = "rate_limited",
 ) -> None:
-    """Count one hit (committed); past `limit` hits in the window raise 429 with the seconds until it ends."""
+    """Count one hit on each key of `limits` (key → allowed hits per window); past a limit, 429."""
     now = datetime.now(UTC)
     window = timedelta(seconds=window_seconds)
-    hits, started = await repository.hit(session, key=key, now=now, window=window)
+    counts = await repository.hit(session, keys=list(limits), now=now, window=window)
     # Committed at once: the hit counts even when the request then fails, and no transaction stays
     # open across the bcrypt work that usually follows.
     await session.commit()
-    if hits > limit:
-        retry_after = math.ceil((started + window - now).total_seconds())
+    exceeded = [started for key, (hits, started) in counts.items() if hits > limits[key]]
+    if exceeded:
+        retry_after = math.ceil((max(exceeded) + window - now).total_seconds())
         raise TooManyRequests(message, code=code, retry_after=retry_after)

@@ -2,6 +2,7 @@
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -108,14 +109,18 @@ class SigningKeys:
             public_keys.setdefault(thumbprint(previous), previous)
         return cls(algorithm="RS256", signing_key=private, kid=kid, public_keys=public_keys)
 
-    def jwks(self) -> dict[str, list[dict[str, str]]]:
-        """The JSON Web Key Set: the current key first, then keys kept during rotation; empty for HS256."""
+    @functools.cached_property
+    def _jwks(self) -> dict[str, list[dict[str, str]]]:
         return {
             "keys": [
                 {**public_jwk_fields(key), "kid": kid, "use": "sig", "alg": "RS256"}
                 for kid, key in self.public_keys.items()
             ]
         }
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The JSON Web Key Set: the current key first, then keys kept during rotation; empty for HS256."""
+        return self._jwks
 
     async def key_for(self, kid: str | None) -> Any:
         """Auth verifies its own tokens with its own keys, never over HTTP."""

@@ -68,14 +68,15 @@ async def login(
 ) -> TokenPair:
     """Check the password (same answer and cost for unknown accounts); unverified accounts get 403."""
     user = await users_repository.get_by_email(session, email)
-    message = "Too many login attempts: try again later"
-    window = settings.login_rate_window_seconds
-    limit_address, limit_account = settings.login_rate_limit_per_address, settings.login_rate_limit_per_account
+    limits = {
+        f"login:address:{address}": settings.login_rate_limit_per_address,
+        f"login:account:{email_key(email)}": settings.login_rate_limit_per_account,
+    }
     await ratelimit.hit(
-        session, key=f"login:address:{address}", limit=limit_address, window_seconds=window, message=message
-    )
-    await ratelimit.hit(
-        session, key=f"login:account:{email_key(email)}", limit=limit_account, window_seconds=window, message=message
+        session,
+        limits=limits,
+        window_seconds=settings.login_rate_window_seconds,
+        message="Too many login attempts: try again later",
     )
     hashed = user.hashed_password if user else None
     if not await passwords.verify_password(password, hashed, rounds=settings.bcrypt_rounds) or user is None:

@@ -33,8 +33,7 @@ class UsernameTaken(Conflict):
 async def _limit_address(session: AsyncSession, *, settings: AuthSettings, address: str) -> None:
     await ratelimit.hit(
         session,
-        key=f"codes:address:{address}",
-        limit=settings.code_rate_limit_per_address,
+        limits={f"codes:address:{address}": settings.code_rate_limit_per_address},
         window_seconds=settings.login_rate_window_seconds,
         message=TOO_MANY_REQUESTS,
     )
@@ -44,8 +43,7 @@ async def _limit_sending(session: AsyncSession, *, settings: AuthSettings, purpo
     """One code per interval per email, known or not, so the answer never tells whether an account exists."""
     await ratelimit.hit(
         session,
-        key=f"send:{purpose}:{email_key(email)}",
-        limit=1,
+        limits={f"send:{purpose}:{email_key(email)}": 1},
         window_seconds=settings.resend_interval_seconds,
         message="A code was sent recently: wait before asking for another",
         code="resend_too_soon",
