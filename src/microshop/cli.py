@@ -37,6 +37,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # A worker answers the supervisor's health pings only once it has imported everything;
+        # uvicorn's 5 s default kills and respawns workers forever on a loaded 2-core machine.
+        timeout_worker_healthcheck=60,
     )
     return 0
 

@@ -228,12 +228,16 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, timeout: float = 30) -> "ServiceProcess":
+    def start(self, *, timeout: float = 90) -> "ServiceProcess":
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except RuntimeError:
+            self.stop(kill=True)  # never leave a half-started service behind
+            raise
         return self
 
     def wait_ready(self, timeout: float) -> None:
