@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Row, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,8 +34,8 @@ class ItemWithProduct:
     product: ProductFacts
 
 
-def _facts(row: object) -> ProductFacts:
-    return ProductFacts(id=row.id, name=row.name, price=row.price, archived_at=row.archived_at)  # type: ignore[attr-defined]
+def _facts(row: Row[Any]) -> ProductFacts:
+    return ProductFacts(id=row.id, name=row.name, price=row.price, archived_at=row.archived_at)
 
 
 _PRODUCT_COLUMNS = (Product.id, Product.name, Product.price, Product.archived_at)

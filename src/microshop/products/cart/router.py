@@ -18,7 +18,13 @@ AUTH = {
 }
 ITEM_NOT_FOUND = {404: error_response_schema("No such item in your cart")}
 PENDING = {409: error_response_schema("A checkout of this cart is in progress (checkout_pending)")}
-STOCK_HEADER = {"X-Stock-Status": {"description": "`unavailable` when Inventory could not be asked"}}
+STOCK_HEADER = {
+    "X-Stock-Status": {
+        "description": "`unavailable` when Inventory could not be asked (items then carry `stock: null`)",
+        "schema": {"type": "string", "enum": ["unavailable"]},
+    }
+}
+CART_OK = {200: {"description": "The cart", "headers": STOCK_HEADER}}
 
 
 def _respond(response: Response, view: service.CartView) -> CartRead:
@@ -32,7 +38,7 @@ def _user_id(user: CurrentUser) -> int:
     return user.user_id
 
 
-@router.get("", response_model=CartRead, responses={**AUTH, 200: {"headers": STOCK_HEADER}})
+@router.get("", response_model=CartRead, responses={**CART_OK, **AUTH})
 async def get_cart(user: CurrentUser, session: SessionDep, inventory: InventoryDep, response: Response) -> CartRead:
     """Your cart: items with current name, price, stock and availability, and the total."""
     view = await service.view_cart(session=session, inventory=inventory, user_id=_user_id(user))
@@ -43,6 +49,7 @@ async def get_cart(user: CurrentUser, session: SessionDep, inventory: InventoryD
     "",
     response_model=CartRead,
     responses={
+        **CART_OK,
         **AUTH,
         404: error_response_schema("Unknown or archived product"),
         409: error_response_schema("Over 99 units (quantity_limit) or a checkout in progress (checkout_pending)"),
@@ -58,7 +65,7 @@ async def add_to_cart(
     return _respond(response, view)
 
 
-@router.patch("/items/{item_id}", response_model=CartRead, responses={**AUTH, **ITEM_NOT_FOUND, **PENDING})
+@router.patch("/items/{item_id}", response_model=CartRead, responses={**CART_OK, **AUTH, **ITEM_NOT_FOUND, **PENDING})
 async def update_cart_item(
     body: CartItemUpdate,
     item: OwnedCartItem,
@@ -74,7 +81,7 @@ async def update_cart_item(
     return _respond(response, view)
 
 
-@router.delete("/items/{item_id}", response_model=CartRead, responses={**AUTH, **ITEM_NOT_FOUND, **PENDING})
+@router.delete("/items/{item_id}", response_model=CartRead, responses={**CART_OK, **AUTH, **ITEM_NOT_FOUND, **PENDING})
 async def remove_cart_item(
     item: OwnedCartItem, user: CurrentUser, session: SessionDep, inventory: InventoryDep, response: Response
 ) -> CartRead:
@@ -83,7 +90,7 @@ async def remove_cart_item(
     return _respond(response, view)
 
 
-@router.delete("", response_model=CartRead, responses={**AUTH, **PENDING})
+@router.delete("", response_model=CartRead, responses={**CART_OK, **AUTH, **PENDING})
 async def empty_cart(user: CurrentUser, session: SessionDep, inventory: InventoryDep, response: Response) -> CartRead:
     """Remove every item from your cart."""
     view = await service.empty_cart(session=session, inventory=inventory, user_id=_user_id(user))

@@ -16,6 +16,7 @@ others then find it by key (or as the cart's pending order).
 
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microshop.common.errors import BadRequest, Conflict
@@ -24,6 +25,8 @@ from microshop.products.inventory_client import InventoryClient, Reservation, Re
 from microshop.products.orders import repository
 from microshop.products.orders.models import CANCELLED, COMPLETED, PENDING, REJECTED, Order
 from microshop.products.orders.schemas import CheckoutRead
+
+log = structlog.get_logger(__name__)
 
 SUCCESS_MESSAGE = "Compra exitosa"
 
@@ -129,6 +132,7 @@ async def settle(session: AsyncSession, *, order_id: int, reservation: Reservati
     else:
         order.status = CANCELLED
     await session.flush()
+    log.info("order_settled", order_id=order.id, status=order.status, reference=order.reservation_reference)
     return order
 
 

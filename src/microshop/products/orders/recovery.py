@@ -51,7 +51,10 @@ async def recover_once(
         )
         for order, abandoned in stale:
             try:
-                await (_abandon(session, inventory, order) if abandoned else _resend(session, inventory, order, stats))
+                if abandoned:
+                    await _abandon(session, inventory, order)
+                else:
+                    await _resend(session, inventory, order, stats)
             except InventoryUnavailable:
                 log.warning("recovery_deferred", order_id=order.id, reason="inventory_unavailable")
                 stats.deferred = True
