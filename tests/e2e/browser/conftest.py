@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,9 +120,16 @@ def start_web(system: System, log_dir: Path, *, timeout: float = 30) -> WebServe
 
 
 @pytest.fixture(scope="session")
-def web(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+def web_build() -> Iterator[Future[Path]]:
+    """Builds the SPA (when stale) in a thread while the system starts; `make test` has built it already."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(build_web)
+
+
+@pytest.fixture(scope="session")
+def web(web_build: Future[Path], system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """The SPA as `make run` serves it, in front of the shared system."""
-    build_web()
+    web_build.result()
     server = start_web(system, tmp_path_factory.mktemp("web"))
     yield server
     server.stop()
@@ -198,17 +206,21 @@ class Shop:
         await page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
 
     async def account(self, role: str) -> Account:
-        """A verified, logged-in account of `role`, made once through the register → email → verify → login UI."""
-        if role not in self.accounts:
-            self.accounts[role] = await self.sign_up(role)
+        """A verified, logged-in account of `role`, made once through the register → email → verify → login UI.
+
+        The user and the admin sign up side by side in two tabs on the first call; the user's pages are
+        the ones photographed.
+        """
+        if not self.accounts:
+            user, admin = await asyncio.gather(self.sign_up("user", shots=True), self.sign_up("admin"))
+            self.accounts.update(user=user, admin=admin)
         return self.accounts[role]
 
-    async def sign_up(self, role: str) -> Account:
+    async def sign_up(self, role: str, *, shots: bool = False) -> Account:
         tag = uuid.uuid4().hex[:8]
         username = f"{'admin' if role == 'admin' else 'shopper'}_{tag}"
         email, name = f"{username}@example.com", f"{role.title()} {tag}"
         page = await self.page()
-        first = not self.accounts
 
         await page.goto("/register")
         await page.get_by_label("Username").fill(username)
@@ -216,7 +228,7 @@ class Shop:
         await page.get_by_label("Email").fill(email)
         await page.get_by_label("Password", exact=True).fill(PASSWORD)
         await page.get_by_label("Confirm password").fill(PASSWORD)
-        if first:
+        if shots:
             await self.shot(page, "register")
         await page.get_by_role("button", name="Create account").click()
 
@@ -224,14 +236,14 @@ class Shop:
         await expect(page.get_by_label("Email")).to_have_value(email)
         code = await asyncio.to_thread(self.system.mailbox.latest_code, email)
         await page.get_by_label("Verification code").fill(code)
-        if first:
+        if shots:
             await self.shot(page, "verify")
         await page.get_by_role("button", name="Verify").click()
 
         await expect(page.get_by_test_id("login-notice")).to_contain_text("Cuenta verificada")
         await expect(page.get_by_label("Email")).to_have_value(email)
         await page.get_by_label("Password").fill(PASSWORD)
-        if first:
+        if shots:
             await self.shot(page, "login")
         await page.get_by_role("button", name="Log in").click()
         await page.wait_for_url("**/home")
