@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from microshop.auth.cleanup import cleanup_hook
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Mailer
 from microshop.auth.limits import BodySizeLimit
@@ -36,6 +37,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         title="microshop auth",
         description="Users, verification codes, login and tokens.",
         routers=[users_router, tokens_router],
+        hooks=[cleanup_hook(settings)],
         token_verifier=lambda _: keys.verifier(settings),
     )
     app.state.signing_keys = keys

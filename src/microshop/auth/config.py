@@ -40,6 +40,7 @@ class AuthSettings(ServiceSettings):
     # Register, verify, resend, forgot and reset share one limit per client address.
     code_rate_limit_per_address: int = env_field(30, "CODE_RATE_LIMIT_PER_ADDRESS", ge=1)
 
+    cleanup_interval_seconds: int = env_field(600, "CLEANUP_INTERVAL_SECONDS", ge=1)
     max_body_bytes: int = env_field(64 * 1024, "MAX_BODY_BYTES", ge=1024)
 
     smtp_host: str | None = env_field(None, "SMTP_HOST")

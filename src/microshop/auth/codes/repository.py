@@ -37,3 +37,8 @@ async def count_attempt(session: AsyncSession, code_id: int) -> None:
 
 async def remove(session: AsyncSession, code_id: int) -> None:
     await session.execute(delete(OneTimeCode).where(OneTimeCode.id == code_id))
+
+
+async def delete_expired(session: AsyncSession, *, before: datetime) -> int:
+    result = await session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < before))
+    return result.rowcount or 0

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.tokens.models import RefreshToken
@@ -42,3 +42,9 @@ async def revoke_all_for_user(session: AsyncSession, *, user_id: int, now: datet
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+async def delete_expired(session: AsyncSession, *, before: datetime) -> int:
+    """Drop tokens that expired before `before` (rotated or revoked ones included)."""
+    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < before))
+    return result.rowcount or 0

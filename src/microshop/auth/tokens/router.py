@@ -73,7 +73,11 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
 @router.post(
     "/token",
     response_model=ServiceToken,
-    responses={400: err("Unsupported grant type"), 401: err("Unknown client or wrong secret")},
+    responses={
+        400: err("Unsupported grant type"),
+        401: err("Unknown client or wrong secret"),
+        422: err("Invalid form fields"),
+    },
 )
 async def client_token(
     settings: SettingsDep,

@@ -80,7 +80,11 @@ async def reset_password(
     return MessageResponse(message="Contraseña actualizada")
 
 
-@router.get("/me", response_model=UserRead, responses={401: err("No or invalid token"), 403: err("Not a user")})
+@router.get(
+    "/me",
+    response_model=UserRead,
+    responses={401: err("No or invalid token"), 403: err("Not a user"), 404: err("The account no longer exists")},
+)
 async def me(principal: CurrentUser, session: SessionDep) -> UserRead:
     """The caller's profile."""
     assert principal.user_id is not None

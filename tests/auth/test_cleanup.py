@@ -1,0 +1,43 @@
+"""The background sweep deletes only rows that can no longer matter."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import time_machine
+
+from microshop.auth.cleanup import sweep
+from microshop.auth.config import AuthSettings
+from microshop.common.db import create_engine, make_sessionmaker
+from tests.auth.helpers import register, tokens_for
+from tests.auth.mailbox import Mailbox
+
+
+async def test_sweep_drops_dead_rows_and_keeps_live_ones(
+    client: httpx.AsyncClient, mailbox: Mailbox, auth_settings: Callable[..., AuthSettings]
+) -> None:
+    settings = auth_settings()
+    engine = create_engine(settings.database_url, pool_size=1)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        old = await tokens_for(client, mailbox)  # a refresh token, rate-limit counters
+        await register(client)  # a pending verification code
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=16), tick=True):
+            fresh = await tokens_for(client, mailbox)
+            deleted = await sweep(sessionmaker, settings=settings)
+            assert deleted["refresh_tokens"] >= 1
+            assert deleted["one_time_codes"] >= 1
+            assert deleted["rate_limit_counters"] >= 1
+            assert (
+                await client.post("/token/refresh", json={"refresh_token": fresh["refresh_token"]})
+            ).status_code == 200
+            assert (
+                await client.post("/token/refresh", json={"refresh_token": old["refresh_token"]})
+            ).status_code == 401
+            assert await sweep(sessionmaker, settings=settings) == {
+                "rate_limit_counters": 0,
+                "one_time_codes": 0,
+                "refresh_tokens": 0,
+            }
+    finally:
+        await engine.dispose()
