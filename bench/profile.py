@@ -41,24 +41,53 @@ def _load(system: BenchSystem, scenario: str, data_path: Path, plan: scenarios.P
             raw_dir=plan.raw_dir, label=f"profile-{scenario}")  # fmt: skip
 
 
-def summarize(raw: Path, top: int = 25) -> str:
-    """Self and inclusive sample shares per function from py-spy's collapsed stacks."""
-    own, inclusive, total = Counter[str](), Counter[str](), 0
+IDLE_LEAVES = (
+    "Condition.wait",
+    "Event.wait",
+    "Queue.get",
+    "select (selectors.py)",
+    "_run_once (asyncio/base_events.py)",
+)
+
+
+def _package(frame: str) -> str:
+    """`func (sqlalchemy/orm/query.py)` → `sqlalchemy`; the standard library's modules by file."""
+    path = frame.rpartition("(")[2].rstrip(")")
+    return path.split("/")[0].removesuffix(".py") if path else frame
+
+
+def summarize(raw: Path, top: int = 20) -> str:
+    """Where request handling spends CPU: self time by package, hot functions, work sent to threads."""
+    own, by_package, inclusive, threaded = Counter[str](), Counter[str](), Counter[str](), Counter[str]()
+    total = requests = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         frames = [frame for frame in stack.split(";") if not frame.startswith("process ")]
         n = int(count)
+        if not frames or any(frames[-1].startswith(idle) for idle in IDLE_LEAVES):
+            continue  # a thread waiting, sampled as busy by the non-blocking sampler
         total += n
-        if frames:
-            own[frames[-1]] += n
+        pool = [index for index, frame in enumerate(frames) if frame.startswith("WorkerThread.run")]
+        if pool:
+            threaded[frames[pool[0] + 1] if pool[0] + 1 < len(frames) else "(the pool itself)"] += n
+        if not any(frame.startswith("RequestResponseCycle.run_asgi") for frame in frames):
+            continue
+        requests += n
+        own[frames[-1]] += n
+        by_package[_package(frames[-1])] += n
         for frame in set(frames):
             inclusive[frame] += n
-    lines = [f"{total} samples on CPU"]
-    for title, counter in (("self", own), ("inclusive", inclusive)):
-        lines.append(f"\ntop {top} by {title} time:")
-        lines += [f"  {n / total:6.1%}  {frame}" for frame, n in counter.most_common(top)]
+    share = requests / total if total else 0.0
+    lines = [f"{total} busy samples, {share:.0%} of them handling requests (the shares below are of those)"]
+    sections = (("self time by package", by_package), ("self time", own), ("inclusive time", inclusive))
+    for title, counter in sections:
+        lines.append(f"\ntop {top} by {title}:")
+        lines += [f"  {n / max(requests, 1):6.1%}  {frame}" for frame, n in counter.most_common(top)]
+    if threaded:
+        lines.append("\nrun in worker threads (sync code FastAPI sends to the thread pool), share of all busy samples:")
+        lines += [f"  {n / total:6.1%}  {frame}" for frame, n in threaded.most_common(10)]
     return "\n".join(lines)
 
 
