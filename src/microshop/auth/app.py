@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -15,6 +16,7 @@ from microshop.auth.users.router import router as users_router
 from microshop.common.security import Principal, optional_principal
 from microshop.common.service import create_service_app
 
+log = structlog.get_logger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -40,6 +42,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         hooks=[cleanup_hook(settings)],
         token_verifier=lambda _: keys.verifier(settings),
     )
+    if settings.is_production and settings.smtp_host is None:
+        log.warning("smtp_not_configured", detail="SMTP_HOST is unset: verification codes are written to this log")
     app.state.signing_keys = keys
     app.state.mailer = Mailer(settings)
     app.dependency_overrides[optional_principal] = _principal_or_client_basic

@@ -1,5 +1,6 @@
 """POST /token/refresh and /logout: rotation, reuse detection, revocation, expiry."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -85,3 +86,14 @@ class TestLogout:
         response = await client.post("/logout")
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "validation_error"
+
+
+class TestConcurrentRefresh:
+    async def test_the_same_token_sent_concurrently_rotates_at_most_once(
+        self, client: httpx.AsyncClient, mailbox: Mailbox
+    ) -> None:
+        user = await tokens_for(client, mailbox)
+        responses = await asyncio.gather(*(refresh(client, user["refresh_token"]) for _ in range(5)))
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses.count(200) <= 1
+        assert set(statuses) <= {200, 401}
