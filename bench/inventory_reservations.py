@@ -45,7 +45,7 @@ async def run_workload(
     for number, basket in enumerate(baskets):
         queue.put_nowait((number, basket))
     latencies: list[float] = []
-    statuses: Counter[int] = Counter()
+    statuses: Counter[int | str] = Counter()
 
     async def worker() -> None:
         while not queue.empty():
@@ -55,7 +55,11 @@ async def run_workload(
                 "items": [{"product_id": p, "quantity": q} for p, q in basket],
             }
             started = time.perf_counter()
-            response = await client.post("/api/inventory/reservations", json=body)
+            try:
+                response = await client.post("/api/inventory/reservations", json=body)
+            except httpx.HTTPError as exc:  # counted, not fatal: the report shows how many
+                statuses[type(exc).__name__] += 1
+                continue
             latencies.append(time.perf_counter() - started)
             statuses[response.status_code] += 1
 
@@ -71,12 +75,13 @@ async def run_workload(
         "reservations_per_s": round(len(baskets) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
-        "statuses": dict(statuses),
+        "statuses": {str(key): value for key, value in statuses.items()},
     }
 
 
 async def bench(url: str, token: str, *, count: int, concurrency: int, products: int) -> list[dict[str, object]]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections expire before uvicorn's 5 s keep-alive closes them under our feet.
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=1)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as client:
         base = random.randint(10**9, 2 * 10**9)  # fresh product ids on every run
