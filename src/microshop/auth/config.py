@@ -1,12 +1,16 @@
 """Settings of the auth service."""
 
+import json
+import re
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Any, Self
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from microshop.common.settings import DATA_DIR, ServiceSettings, database_url_field, env_field
 
+PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.DOTALL)
 DEV_SERVICE_CLIENTS = {"products-service": "dev-products-secret"}
 
 
@@ -19,7 +23,8 @@ class AuthSettings(ServiceSettings):
     jwt_private_key: str | None = env_field(None, "JWT_PRIVATE_KEY")
     jwt_private_key_file: Path = env_field(DATA_DIR / "jwt" / "private.pem", "JWT_PRIVATE_KEY_FILE")
     jwt_key_id: str | None = env_field(None, "JWT_KEY_ID")
-    jwt_previous_public_keys: list[str] = env_field([], "JWT_PREVIOUS_PUBLIC_KEYS")
+    # A JSON list of PEM texts, or the PEM blocks one after the other.
+    jwt_previous_public_keys: Annotated[list[str], NoDecode] = env_field([], "JWT_PREVIOUS_PUBLIC_KEYS")
 
     access_token_minutes: int = env_field(60, "ACCESS_TOKEN_MINUTES", ge=1, le=24 * 60)
     refresh_token_days: int = env_field(14, "REFRESH_TOKEN_DAYS", ge=1, le=365)
@@ -51,6 +56,15 @@ class AuthSettings(ServiceSettings):
     smtp_tls: bool = env_field(False, "SMTP_TLS")
     smtp_timeout: float = env_field(10.0, "SMTP_TIMEOUT", gt=0)
     smtp_from: str = env_field("microshop <no-reply@microshop.local>", "SMTP_FROM")
+
+    @field_validator("jwt_previous_public_keys", mode="before")
+    @classmethod
+    def _split_pem_blocks(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            return json.loads(value)
+        return PEM_BLOCK.findall(value)
 
     @property
     def admins_by_username(self) -> bool:
