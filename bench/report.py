@@ -91,7 +91,7 @@ def markdown(results: dict[str, Any], table: list[Row]) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, load in loads(results).items():
-        lines.append(f"| {name} | {load.requests:,} | {load.generator_cpu_share:.0%} | {load.machine_busy:.0%} |")
+        lines.append(f"| {name} | {load.requests:,} | {load.generator_cpu_share:.1%} | {load.machine_busy:.0%} |")
     checkout = results["checkout"]
     lines += [
         "",
@@ -127,14 +127,14 @@ def chart(results: dict[str, Any], path: Path) -> None:
 
     catalog, checkout, paced = results["catalog"], results["checkout"], results["catalog_under_logins"]
     throughput = [
-        ("catalog", catalog["service"].rps, catalog["floor"].rps),
-        ("checkout", checkout["orders_per_s"], checkout["floor"].rps),
+        ("catalog\n(floor: Starlette+asyncpg)", catalog["service"].rps, catalog["floor"].rps),
+        ("checkout, orders/s\n(floor: pgbench)", checkout["orders_per_s"], checkout["floor"].rps),
         ("reservations", results["reservations"].rps, None),
         ("logins", results["logins"].rps, None),
     ]
     latency = [
-        ("catalog", catalog["service"], catalog["floor"]),
-        ("checkout", checkout["service"], checkout["floor"]),
+        ("catalog\n(floor: bare app)", catalog["service"], catalog["floor"]),
+        ("checkout\n(floor: pgbench)", checkout["service"], checkout["floor"]),
         ("reservations", results["reservations"], None),
         ("logins", results["logins"], None),
         ("catalog paced\n+ logins (floor: idle)", paced["with_logins"], paced["idle"]),
@@ -143,7 +143,11 @@ def chart(results: dict[str, Any], path: Path) -> None:
     xs = range(len(throughput))
     left.bar([x - 0.2 for x in xs], [t[1] for t in throughput], 0.4, label="microshop")
     left.bar([x + 0.2 for x in xs], [t[2] or 0 for t in throughput], 0.4, label="floor")
-    left.set_xticks(list(xs), [t[0] for t in throughput])
+    left.set_xticks(list(xs), [t[0] for t in throughput], fontsize=8)
+    for x, (_, value, floor) in enumerate(throughput):
+        left.annotate(f"{value:,.0f}" if value >= 10 else f"{value:.1f}", (x - 0.2, value), ha="center", fontsize=7)
+        if floor:
+            left.annotate(f"{floor:,.0f}", (x + 0.2, floor), ha="center", fontsize=7)
     left.set_yscale("log")
     left.set_ylabel("per second (log scale)")
     left.set_title("Throughput")

@@ -67,6 +67,11 @@ def measure(args: argparse.Namespace, raw_dir: Path) -> dict[str, Any]:
     plan = scenarios.Plan(args.duration, args.connections, args.login_connections, raw_dir)
     started = time.monotonic()
     load_before = Path("/proc/loadavg").read_text().split()[:3]
+    if float(load_before[0]) > (os.cpu_count() or 1):
+        scenarios._say(
+            f"warning: the machine is busy (load average {load_before[0]} on {os.cpu_count()} CPUs); "
+            "every figure will be low and noisy, the ratios less so"
+        )
     scenarios._say(f"starting PostgreSQL and the services ({workers}); logs in {raw_dir}")
     with start_system(
         workers=workers, bcrypt_rounds=args.bcrypt_rounds, log_dir=raw_dir / "logs", log_level=args.log_level
