@@ -1,6 +1,7 @@
 """Signing keys: RFC 7638 key ids, the dev key file, production refusals, JWKS with a rotated key."""
 
 import base64
+import json
 import stat
 from collections.abc import Callable
 from datetime import timedelta
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
@@ -106,3 +108,17 @@ class TestJwks:
         settings = auth_settings(jwt_algorithm="HS256", jwt_secret="s" * 40)
         async with app_client(create_app(settings)) as client:
             assert (await client.get("/.well-known/jwks.json")).json() == {"keys": []}
+
+
+class TestPreviousKeysSetting:
+    def test_accepts_a_json_list_or_concatenated_pem_blocks(
+        self, tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+        other_pem = other.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        monkeypatch.setenv("JWT_PREVIOUS_PUBLIC_KEYS", tokens.public_pem + other_pem)
+        assert len(make_settings(AuthSettings).jwt_previous_public_keys) == 2
+        monkeypatch.setenv("JWT_PREVIOUS_PUBLIC_KEYS", json.dumps([other_pem]))
+        assert make_settings(AuthSettings).jwt_previous_public_keys == [other_pem]
