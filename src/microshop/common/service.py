@@ -15,6 +15,7 @@ from microshop.common.settings import ServiceSettings
 
 # Documented on every route, so the OpenAPI schema matches what the error handlers send.
 COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: error_response_schema("Malformed request (for example a body that cannot be parsed)"),
     401: error_response_schema("Missing, invalid or expired token"),
     422: error_response_schema("Invalid input"),
 }
