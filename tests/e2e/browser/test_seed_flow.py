@@ -19,7 +19,7 @@ from PIL import Image
 from playwright.async_api import Page, expect
 
 from microshop.common.testing import TokenFactory
-from tests.e2e.browser.conftest import PASSWORD, Shop
+from tests.e2e.browser.harness import PASSWORD, Shop
 from tests.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
@@ -202,21 +202,15 @@ async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stock
     await shop.shot(page, "orders")
 
 
-async def test_a_checkout_beyond_the_stock_shows_the_shortage(shop: Shop, system: System, tokens: TokenFactory) -> None:
-    admin = {"Authorization": f"Bearer {tokens.admin()}"}
+async def test_a_checkout_beyond_the_stock_shows_the_shortage(shop: Shop) -> None:
     name = f"Browser mug {uuid.uuid4().hex[:6]}"
-    with httpx.Client(timeout=10, headers=admin) as api:
-        created = api.post(f"{system.products.url}/api/products", json={"name": name, "price": "7.00", "stock": 2})
-        assert created.status_code == 201, created.text
-        product_id = created.json()["id"]
-        page = await shop.page(await shop.account("user"))
-        await page.goto(f"/products/{product_id}")
-        await page.get_by_label("Quantity").fill("2")
-        await page.get_by_role("button", name="Add to cart").click()
-        await expect(page.get_by_test_id("add-to-cart-success")).to_be_visible()
-        # Someone else bought one meanwhile.
-        lowered = api.put(f"{system.inventory.url}/api/inventory/{product_id}", json={"stock": 1})
-        assert lowered.status_code == 200, lowered.text
+    product_id = await shop.create_product(name, "7.00", stock=2)
+    page = await shop.page(await shop.account("user"))
+    await page.goto(f"/products/{product_id}")
+    await page.get_by_label("Quantity").fill("2")
+    await page.get_by_role("button", name="Add to cart").click()
+    await expect(page.get_by_test_id("add-to-cart-success")).to_be_visible()
+    await shop.set_stock(product_id, 1)  # someone else bought one meanwhile
 
     await page.get_by_test_id("nav-cart").click()
     item = page.locator(f'[data-testid="cart-item"][data-product-id="{product_id}"]')
