@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 
 from microshop.common.security import StaticKey, TokenVerifier
 from microshop.common.testing import bearer
+from tests.auth.conftest import AuthClientFactory
 
 GRANT = {"grant_type": "client_credentials", "client_id": "products-service", "client_secret": "dev-products-secret"}
 
@@ -45,6 +46,15 @@ class TestClientCredentials:
         assert response.status_code == 200
         claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
         assert (claims["sub"], claims["role"]) == ("products-service", "service")
+
+    async def test_basic_secret_with_plus_and_percent_is_taken_as_sent(
+        self, auth_client_factory: AuthClientFactory
+    ) -> None:
+        async with auth_client_factory(service_clients={"svc": "a+b%2Fc:d"}) as client:
+            response = await client.post(
+                "/token", data={"grant_type": "client_credentials"}, headers=basic("svc", "a+b%2Fc:d")
+            )
+        assert response.status_code == 200
 
     async def test_wrong_secret_is_401_invalid_client(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/token", data={**GRANT, "client_secret": "guess"})

@@ -3,7 +3,6 @@
 import base64
 import binascii
 from typing import Annotated
-from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Header, Response, status
 
@@ -57,7 +56,8 @@ async def logout(body: RefreshRequest, session: SessionDep) -> Response:
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str | None, str | None]:
-    """RFC 6749 2.3.1: HTTP Basic with form-urlencoded client id and secret."""
+    """HTTP Basic client authentication (RFC 6749 2.3.1); id and secret are taken as sent, as common clients
+    send them unencoded (a secret with `+` or `%` must not be mangled)."""
     if not authorization or not authorization.lower().startswith("basic "):
         return None, None
     try:
@@ -67,7 +67,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
     client_id, sep, secret = decoded.partition(":")
     if not sep:
         raise service.InvalidClient("Malformed Basic credentials")
-    return unquote(client_id), unquote(secret)
+    return client_id, secret
 
 
 @router.post(
