@@ -50,6 +50,20 @@ IDLE_LEAVES = (
 )
 
 
+# Cost centres: a request sample counts toward every centre whose marker is on its stack.
+CENTRES = {
+    "HTTP call to Inventory": ("InventoryClient.", "AsyncClient.send"),
+    "pool pre-ping (BEGIN; ping; ROLLBACK)": ("_async_ping",),
+    "transaction BEGIN/COMMIT": ("Transaction.commit", "_start_transaction", "Transaction.rollback"),
+    "SQL statements": ("PreparedStatement.", "_prepare_and_execute"),
+    "JWT verification": ("TokenVerifier.verify",),
+    "thread-pool hop (sync dependency)": ("run_sync", "run_in_threadpool", "to_thread"),
+    "logging": ("BoundLogger", "StreamHandler.emit"),
+    "Prometheus metrics": ("prometheus_client",),
+    "response serialization": ("serialize_response", "dump_json", "jsonable_encoder"),
+}
+
+
 def _package(frame: str) -> str:
     """`func (sqlalchemy/orm/query.py)` → `sqlalchemy`; the standard library's modules by file."""
     path = frame.rpartition("(")[2].rstrip(")")
@@ -59,6 +73,7 @@ def _package(frame: str) -> str:
 def summarize(raw: Path, top: int = 20) -> str:
     """Where request handling spends CPU: self time by package, hot functions, work sent to threads."""
     own, by_package, inclusive, threaded = Counter[str](), Counter[str](), Counter[str](), Counter[str]()
+    centres = Counter[str]()
     total = requests = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -75,13 +90,22 @@ def summarize(raw: Path, top: int = 20) -> str:
         if not any(frame.startswith("RequestResponseCycle.run_asgi") for frame in frames):
             continue
         requests += n
+        joined = ";".join(frames)
+        for centre, markers in CENTRES.items():
+            if any(marker in joined for marker in markers):
+                centres[centre] += n
         own[frames[-1]] += n
         by_package[_package(frames[-1])] += n
         for frame in set(frames):
             inclusive[frame] += n
     share = requests / total if total else 0.0
     lines = [f"{total} busy samples, {share:.0%} of them handling requests (the shares below are of those)"]
-    sections = (("self time by package", by_package), ("self time", own), ("inclusive time", inclusive))
+    sections = (
+        ("cost centre (inclusive; they overlap)", centres),
+        ("self time by package", by_package),
+        ("self time", own),
+        ("inclusive time", inclusive),
+    )
     for title, counter in sections:
         lines.append(f"\ntop {top} by {title}:")
         lines += [f"  {n / max(requests, 1):6.1%}  {frame}" for frame, n in counter.most_common(top)]
