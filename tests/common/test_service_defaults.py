@@ -71,6 +71,14 @@ class TestOperations:
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "not_ready"
 
+    async def test_a_route_needing_the_database_is_503_when_it_is_down(self) -> None:
+        settings = make_settings(SampleSettings, database_url="postgresql://nobody@127.0.0.1:1/none")
+        async with app_client(create_app(settings)) as client:
+            response = await client.get("/db")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "service_unavailable"
+        assert response.headers["Retry-After"] == "1"
+
     async def test_session_dependency_uses_the_service_database(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/db")
         assert response.json()["database"].startswith("microshop_test_")

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microshop.common.schemas import ErrorEnvelope
@@ -127,6 +128,15 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+    return JSONResponse(
+        error_body("service_unavailable", "The database is not reachable; please try again"),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, method=request.method, exc_info=exc)
     return JSONResponse(error_body("internal_error", "Internal server error"), status_code=500)
@@ -137,4 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # A database that is down or unreachable is a 503 the client may retry, not a 500.
+    for database_down in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
+        app.add_exception_handler(database_down, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -18,6 +18,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     400: error_response_schema("Malformed request (for example a body that cannot be parsed)"),
     401: error_response_schema("Missing, invalid or expired token"),
     422: error_response_schema("Invalid input"),
+    503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
 }
 
 # A lifespan hook: started after the database and HTTP client exist, stopped before they close.

@@ -4,7 +4,6 @@ from fastapi import FastAPI
 
 from microshop.common.service import create_service_app
 from microshop.inventory.config import InventorySettings
-from microshop.inventory.errors import install_database_error_handlers
 from microshop.inventory.reservations.router import router as reservations_router
 from microshop.inventory.stock.router import router as stock_router
 
@@ -21,5 +20,4 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
     for router in (reservations_router, stock_router):
         app.include_router(router, prefix="/api")
         app.include_router(router, include_in_schema=False)
-    install_database_error_handlers(app)
     return app

@@ -1,16 +1,9 @@
-"""The inventory domain's errors, and database outages answered as 503."""
+"""The inventory domain's errors."""
 
 from collections.abc import Sequence
 from typing import Any
 
-import structlog
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
-
-from microshop.common.errors import Conflict, NotFound, error_body
-
-log = structlog.get_logger(__name__)
+from microshop.common.errors import Conflict, NotFound
 
 
 class InsufficientStock(Conflict):
@@ -39,18 +32,3 @@ class StockNotFound(NotFound):
 class ReservationNotFound(NotFound):
     def __init__(self, reference: str) -> None:
         super().__init__(f"No reservation with reference {reference}")
-
-
-async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
-    return JSONResponse(
-        error_body("service_unavailable", "The inventory database is not reachable; please try again"),
-        status_code=503,
-        headers={"Retry-After": "1"},
-    )
-
-
-def install_database_error_handlers(app: FastAPI) -> None:
-    """A database that is down or unreachable is a 503, not a 500."""
-    for exc_class in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
-        app.add_exception_handler(exc_class, _database_unavailable)
