@@ -36,12 +36,16 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10, application_name: str = "microshop") -> AsyncEngine:
-    """An asyncpg engine; connections are checked before use so a restarted database is survived."""
+    """An asyncpg engine.
+
+    No `pool_pre_ping`: it costs a round trip on every request. After a database restart the
+    first query on a stale connection fails (a 503 the client may retry) and SQLAlchemy drops
+    every pooled connection of that generation, so the next request gets a fresh one.
+    """
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
     )
 
