@@ -214,6 +214,17 @@ class Shop:
         await page.context.close()
         return Account(email, username, name, dict(state))
 
+    def shopper_api(self, account: Account) -> httpx.AsyncClient:
+        """The products service as `account`, for setup the UI is not the subject of."""
+        headers = {"Authorization": f"Bearer {account.access_token}"}
+        return httpx.AsyncClient(base_url=self.system.products.url, headers=headers, timeout=10)
+
+    async def empty_cart(self, account: Account) -> None:
+        """Start a cart test from an empty cart, whatever an earlier test left behind."""
+        async with self.shopper_api(account) as api:
+            emptied = await api.delete("/api/cart")
+        assert emptied.status_code == 200, emptied.text
+
     def mails_to(self, email: str) -> int:
         return sum(email.lower() in str(message["To"]).lower() for message in self.system.mailbox.messages)
 

@@ -87,9 +87,8 @@ async def test_the_admin_records_a_movement_and_cancels_an_order(shop: Shop) -> 
     name = f"Browser kettle {word(6)}"
     product_id = await shop.create_product(name, "12.00", stock=4)
     user = await shop.account("user")
-    async with httpx.AsyncClient(
-        base_url=shop.system.products.url, headers={"Authorization": f"Bearer {user.access_token}"}, timeout=10
-    ) as products:
+    await shop.empty_cart(user)
+    async with shop.shopper_api(user) as products:
         added = await products.post("/api/cart", json={"product_id": product_id, "quantity": 1})
         assert added.is_success, added.text
         checkout = await products.post("/api/cart/checkout")
@@ -132,3 +131,28 @@ async def test_an_upload_that_is_not_an_image_is_refused_readably(shop: Shop) ->
     assert (await sent.value).status == 422
     await expect(page.get_by_test_id("product-form-error")).to_have_text("The file is not a JPEG, PNG or WebP image")
     await expect(page).to_have_url(re.compile(r"/admin/products/new$"))
+
+
+async def test_a_product_archived_while_in_the_cart_is_refused_and_can_be_removed(shop: Shop) -> None:
+    name = f"Browser vase {word(6)}"
+    product_id = await shop.create_product(name, "9.00", stock=3)
+    user = await shop.account("user")
+    await shop.empty_cart(user)
+    async with shop.shopper_api(user) as products:
+        added = await products.post("/api/cart", json={"product_id": product_id, "quantity": 1})
+        assert added.is_success, added.text
+    async with shop.admin_api() as api:
+        assert (await api.delete(f"{shop.system.products.url}/api/products/{product_id}")).status_code == 204
+
+    page = await shop.page(user)
+    await page.goto("/cart")
+    item = page.locator(f'[data-testid="cart-item"][data-product-id="{product_id}"]')
+    await expect(item).to_contain_text("No longer available")
+    async with page.expect_response(lambda r: r.url.endswith("/api/cart/checkout")) as sent:
+        await page.get_by_role("button", name="Check out").click()
+    assert (await sent.value).status == 409
+    await expect(page.get_by_test_id("checkout-error")).to_contain_text("no longer sold")
+    await expect(item.get_by_test_id("cart-item-gone")).to_be_visible()
+    await item.get_by_role("button", name=f"Remove {name}").click()
+    await expect(page.get_by_test_id("cart-empty")).to_be_visible()
+    await expect(page.get_by_test_id("checkout-error")).to_have_count(0)

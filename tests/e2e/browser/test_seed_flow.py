@@ -167,7 +167,9 @@ async def test_home_first_render_is_measured(shop: Shop, stocked_product: Produc
 
 
 async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stocked_product: Product) -> None:
-    page = await shop.page(await shop.account("user"))
+    user = await shop.account("user")
+    await shop.empty_cart(user)
+    page = await shop.page(user)
     await page.goto(f"/products/{stocked_product.id}")
     await expect(page.get_by_test_id("stock-count")).to_have_text("5 in stock")
     await page.get_by_label("Quantity").fill("2")
@@ -205,7 +207,9 @@ async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stock
 async def test_a_checkout_beyond_the_stock_shows_the_shortage(shop: Shop) -> None:
     name = f"Browser mug {uuid.uuid4().hex[:6]}"
     product_id = await shop.create_product(name, "7.00", stock=2)
-    page = await shop.page(await shop.account("user"))
+    user = await shop.account("user")
+    await shop.empty_cart(user)
+    page = await shop.page(user)
     await page.goto(f"/products/{product_id}")
     await page.get_by_label("Quantity").fill("2")
     await page.get_by_role("button", name="Add to cart").click()

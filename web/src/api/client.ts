@@ -116,8 +116,9 @@ function describeDetail(detail: unknown): string | null {
   if (!Array.isArray(detail)) return null
   const parts = detail
     .map((d: { loc?: unknown[]; msg?: string }) => {
-      const field = Array.isArray(d?.loc) ? d.loc.filter((p) => p !== 'body').join('.') : ''
-      return d?.msg ? (field ? `${field}: ${d.msg}` : d.msg) : null
+      const field = Array.isArray(d?.loc) ? d.loc.filter((p) => p !== 'body' && p !== 'query').join('.') : ''
+      const msg = d?.msg?.replace(/^Value error, /, '')
+      return msg ? (field ? `${field}: ${msg}` : msg) : null
     })
     .filter(Boolean)
   return parts.length ? parts.join('; ') : null
@@ -128,9 +129,10 @@ export function errorFromBody(status: number, body: unknown): ApiError {
   const env = b.error
   if (env && typeof env === 'object') {
     const e = env as { code?: string; message?: string; details?: unknown }
-    const extra = status === 422 ? describeDetail(e.details) : null
-    const message = e.message || defaultMessage(status)
-    return new ApiError(extra ? `${message} (${extra})` : message, status, e.code || `http_${status}`, e.details)
+    // A validation error's message names the first bad field only; the details list them all.
+    const fields = status === 422 ? describeDetail(e.details) : null
+    const message = fields || e.message || defaultMessage(status)
+    return new ApiError(message, status, e.code || `http_${status}`, e.details)
   }
   if (typeof env === 'string') return new ApiError(env, status, `http_${status}`)
   const detail = describeDetail(b.detail)

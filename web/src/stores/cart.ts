@@ -16,6 +16,8 @@ export const useCartStore = defineStore('cart', () => {
   const checkoutKey = ref<string | null>(null)
   const lastOrder = ref<CheckoutResult | null>(null)
   const shortages = ref<Shortage[]>([])
+  /** Products the last checkout refused as no longer sold (409 product_unavailable). */
+  const unavailableIds = ref<number[]>([])
 
   const items = computed(() => cart.value?.items ?? [])
   const itemCount = computed(() => items.value.reduce((n, i) => n + i.quantity, 0))
@@ -30,6 +32,7 @@ export const useCartStore = defineStore('cart', () => {
   function changed(next: Cart): Cart {
     checkoutKey.value = null
     shortages.value = []
+    unavailableIds.value = []
     return take(next)
   }
 
@@ -47,6 +50,7 @@ export const useCartStore = defineStore('cart', () => {
   async function checkout(): Promise<CheckoutResult> {
     checkoutKey.value ??= newUuid()
     shortages.value = []
+    unavailableIds.value = []
     try {
       const result = await cartApi.checkout(checkoutKey.value)
       checkoutKey.value = null
@@ -59,6 +63,10 @@ export const useCartStore = defineStore('cart', () => {
         const details = error.details as { short?: Shortage[] } | undefined
         shortages.value = details?.short ?? []
       }
+      if (error instanceof ApiError && error.code === 'product_unavailable') {
+        const details = error.details as { product_ids?: number[] } | undefined
+        unavailableIds.value = details?.product_ids ?? []
+      }
       throw error
     }
   }
@@ -68,6 +76,7 @@ export const useCartStore = defineStore('cart', () => {
     checkoutKey.value = null
     lastOrder.value = null
     shortages.value = []
+    unavailableIds.value = []
   }
 
   return {
@@ -78,6 +87,7 @@ export const useCartStore = defineStore('cart', () => {
     checkoutKey,
     lastOrder,
     shortages,
+    unavailableIds,
     load,
     add,
     setQuantity,

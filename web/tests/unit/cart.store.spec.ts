@@ -72,6 +72,20 @@ describe('cart store checkout', () => {
     expect(cart.shortages).toEqual([])
   })
 
+  it('marks the products a checkout refused as no longer sold until the cart changes', async () => {
+    const refused = { code: 'product_unavailable', message: 'Some products are no longer sold', details: { product_ids: [7] } }
+    const answers = [json(409, { error: refused }), json(200, { ...CART, items: [] })]
+    mockFetch(() => answers.shift()!)
+    const cart = useCartStore()
+    cart.cart = structuredClone(CART)
+
+    await expect(cart.checkout()).rejects.toMatchObject({ status: 409, code: 'product_unavailable' })
+    expect(cart.unavailableIds).toEqual([7])
+    expect(cart.checkoutKey).toBeNull()
+    await cart.removeItem(10)
+    expect(cart.unavailableIds).toEqual([])
+  })
+
   it('a changed cart after a 503 gets a new key', async () => {
     const answers = [json(503, UNAVAILABLE), json(200, CART), json(201, SUCCESS)]
     const fetch = mockFetch(() => answers.shift()!)

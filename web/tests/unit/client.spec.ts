@@ -131,6 +131,20 @@ describe('api client', () => {
     mockFetch(() => json(422, { detail: [{ loc: ['body', 'email'], msg: 'value is not a valid email' }] }))
     await expect(request('/auth/register', { method: 'POST', auth: false })).rejects.toThrow('email: value is not a valid email')
 
+    // The services' envelope: the message names the first field, the details list every one.
+    const details = [
+      { loc: ['body', 'username'], msg: 'String should have at least 3 characters', type: 'string_too_short' },
+      { loc: ['body', 'name'], msg: 'String should have at least 1 character', type: 'string_too_short' },
+    ]
+    mockFetch(() => json(422, { error: { code: 'validation_error', message: 'username: String should have at least 3 characters', details } }))
+    await expect(request('/auth/register', { method: 'POST', auth: false })).rejects.toMatchObject({
+      code: 'validation_error',
+      message: 'username: String should have at least 3 characters; name: String should have at least 1 character',
+    })
+    const range = [{ loc: ['query'], msg: 'Value error, min_price must not exceed max_price', type: 'value_error' }]
+    mockFetch(() => json(422, { error: { code: 'validation_error', message: 'Value error, min_price must not exceed max_price', details: range } }))
+    await expect(request('/api/products')).rejects.toThrow(/^min_price must not exceed max_price$/)
+
     mockFetch(() => new Response('<html>Bad Gateway</html>', { status: 502 }))
     await expect(request('/api/products')).rejects.toMatchObject({ status: 502, message: expect.stringMatching(/temporarily unavailable/) })
   })
