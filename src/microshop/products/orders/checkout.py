@@ -83,12 +83,14 @@ async def _open_order(session: AsyncSession, *, user_id: int, idempotency_key: s
     if order is None:
         if cart is None:
             raise CartEmpty("Your cart is empty")
-        order = await _create_order(session, user_id=user_id, cart_id=cart.id, idempotency_key=idempotency_key)
+        return await _create_order(session, user_id=user_id, cart_id=cart.id, idempotency_key=idempotency_key)
+    if order.status != PENDING:
+        return OpenOrder(order, [])  # settled: replayed as it is, nothing to reserve
     items = (await repository.items_of(session, [order.id]))[order.id]
     return OpenOrder(order, [ReservationItem(product_id=i.product_id, quantity=i.quantity) for i in items])
 
 
-async def _create_order(session: AsyncSession, *, user_id: int, cart_id: int, idempotency_key: str | None) -> Order:
+async def _create_order(session: AsyncSession, *, user_id: int, cart_id: int, idempotency_key: str | None) -> OpenOrder:
     rows = await cart_repository.items_with_products(session, cart_id=cart_id)
     if not rows:
         raise CartEmpty("Your cart is empty")
@@ -110,9 +112,10 @@ async def _create_order(session: AsyncSession, *, user_id: int, cart_id: int, id
         ),
         key=lambda line: line.product_id,
     )
-    return await repository.create_order(
+    order = await repository.create_order(
         session, user_id=user_id, cart_id=cart_id, idempotency_key=idempotency_key, lines=lines
     )
+    return OpenOrder(order, [ReservationItem(product_id=line.product_id, quantity=line.quantity) for line in lines])
 
 
 async def settle(session: AsyncSession, *, order_id: int, reservation: Reservation) -> Order:
