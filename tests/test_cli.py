@@ -13,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+from microshop import demo
 from microshop.embedded_db import free_port
 
 CLI = [sys.executable, "-m", "microshop.cli"]
@@ -48,51 +49,102 @@ def test_port_in_use_names_the_setting() -> None:
     assert "Traceback" not in result.stderr
 
 
+class Run:
+    """`microshop run --no-web` on free ports with its own embedded database, as a user starts it."""
+
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        self.ports = {"auth": free_port(), "products": free_port(), "inventory": free_port(), "db": free_port()}
+        self.log = tmp_path / "run.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")},
+            "AUTH_PORT": str(self.ports["auth"]),
+            "PRODUCTS_PORT": str(self.ports["products"]),
+            "INVENTORY_PORT": str(self.ports["inventory"]),
+            "EMBEDDED_DB_PORT": str(self.ports["db"]),
+            "EMBEDDED_DB_DIR": str(tmp_path / "pg"),
+            "JWT_PRIVATE_KEY_FILE": str(tmp_path / "jwt" / "private.pem"),
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "MICROSHOP_ENV": "test",
+            **env,
+        }
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> "Run":
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen([*CLI, "run", "--no-web"], env=self.env, stdout=log, stderr=log, text=True)
+        return self
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def interrupt(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+
+
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], Path]]:
-    ports = {"auth": free_port(), "products": free_port(), "inventory": free_port(), "db": free_port()}
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")},
-        "AUTH_PORT": str(ports["auth"]),
-        "PRODUCTS_PORT": str(ports["products"]),
-        "INVENTORY_PORT": str(ports["inventory"]),
-        "EMBEDDED_DB_PORT": str(ports["db"]),
-        "EMBEDDED_DB_DIR": str(tmp_path / "pg"),
-        "MICROSHOP_ENV": "test",
-    }
-    log = (tmp_path / "run.log").open("w")
-    process = subprocess.Popen([*CLI, "run", "--no-web"], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+def running(tmp_path: Path) -> Iterator[Run]:
+    run = Run(tmp_path).start()
     try:
-        yield process, ports, tmp_path / "run.log"
+        yield run
     finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
+        run.kill()
 
 
-def wait_for_line(log: Path, text: str, timeout: float = 60) -> None:
+def wait_for_line(log: Path, text: str, timeout: float = 60, *, after: int = 0) -> None:
+    """Wait until `text` appears in the log past its first `after` characters."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if text in log.read_text():
+        if text in log.read_text()[after:]:
             return
         time.sleep(0.2)
     raise AssertionError(f"{text!r} not printed:\n{log.read_text()[-3000:]}")
 
 
-def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(
-    running: tuple[subprocess.Popen[str], dict[str, int], Path],
-) -> None:
-    process, ports, log = running
-    wait_for_line(log, "microshop is ready")
+def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(running: Run) -> None:
+    wait_for_line(running.log, "microshop is ready")
     for service in ("auth", "products", "inventory"):
-        assert httpx.get(f"http://127.0.0.1:{ports[service]}/ready").json() == {"status": "ready"}
-    children = psutil.Process(process.pid).children(recursive=True)
-    postgres = [
-        p for p in psutil.process_iter(["cmdline"]) if str(log.parent / "pg") in " ".join(p.info["cmdline"] or [])
-    ]
+        assert httpx.get(f"{running.url(service)}/ready").json() == {"status": "ready"}
+    assert running.process is not None
+    children = psutil.Process(running.process.pid).children(recursive=True)
+    data_dir = str(running.log.parent / "pg")
+    postgres = [p for p in psutil.process_iter(["cmdline"]) if data_dir in " ".join(p.info["cmdline"] or [])]
     assert postgres, "the embedded PostgreSQL runs"
 
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) in (0, 130, 1)
+    assert running.interrupt() in (0, 130, 1)
     _, alive = psutil.wait_procs(children + postgres, timeout=10)
     assert alive == [], f"left behind: {alive}"
+
+
+def test_first_dev_run_loads_the_demo_shop_and_a_second_run_loads_nothing_twice(tmp_path: Path) -> None:
+    run = Run(tmp_path, MICROSHOP_ENV="dev", BCRYPT_ROUNDS="4").start()
+    try:
+        wait_for_line(run.log, "microshop is ready", timeout=120)
+        catalog = httpx.get(f"{run.url('products')}/api/products", params={"page_size": 100}).json()
+        assert catalog["total"] == len(demo.CATALOG)
+        stocks = {item["name"]: item["stock"] for item in catalog["items"]}
+        assert stocks["Chromebook 11"] == 0 and stocks["USB Microphone"] == 1 and stocks["Laptop Gamer"] == 10
+        image = httpx.get(f"{run.url('products')}{catalog['items'][0]['image_url']}")
+        assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
+        laptops = httpx.get(f"{run.url('products')}/api/products", params={"feature.category": "laptops"}).json()
+        assert laptops["total"] == 4
+        for account in (demo.DEMO_ADMIN, demo.DEMO_USER):
+            login = httpx.post(f"{run.url('auth')}/login", json={"email": account.email, "password": account.password})
+            assert login.status_code == 200
+        assert demo.DEMO_ADMIN.password in run.log.read_text(), "the credentials are printed"
+        run.interrupt()
+
+        first_log = run.log.read_text()
+        run.start()
+        wait_for_line(run.log, "microshop is ready", timeout=120, after=len(first_log))
+        second = run.log.read_text()[len(first_log) :]
+        assert "loading the demo shop" not in second
+        assert httpx.get(f"{run.url('products')}/api/products").json()["total"] == len(demo.CATALOG)
+        run.interrupt()
+    finally:
+        run.kill()

@@ -91,6 +91,26 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Load the demo accounts and catalog through the running services (idempotent)."""
+    import asyncio
+
+    from microshop import demo
+
+    settings = service_settings("auth")
+    if settings.is_production:
+        raise runner.ConfigurationError("seed-demo: demo data is never loaded when MICROSHOP_ENV=production")
+    runner.check_database("auth", settings.database_url)
+    products = service_settings("products")
+    products_url = args.products_url or f"http://127.0.0.1:{products.port}"
+    try:
+        print(asyncio.run(demo.seed_demo(settings=settings, auth_url=products.auth_url, products_url=products_url)))
+    except Exception as exc:  # network or API refusals: one line naming what failed
+        raise runner.ConfigurationError(f"seed-demo: {exc}") from None
+    print(demo.credentials_banner())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microshop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--username", help="default: from the email")
     admin.add_argument("--name", help="default: the username")
     admin.set_defaults(handler=cmd_create_admin)
+
+    seed = commands.add_parser("seed-demo", help="load the demo accounts and catalog (dev only, idempotent)")
+    seed.add_argument("--products-url", default=None, help="default: http://127.0.0.1:$PRODUCTS_PORT")
+    seed.set_defaults(handler=cmd_seed_demo)
 
     db = commands.add_parser("db", help="the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop"])

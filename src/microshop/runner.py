@@ -108,6 +108,7 @@ def _wait_until_ready(ports: dict[str, int], manager: Manager, started: float, s
         stop.wait(0.3)
     if stop.is_set():
         return
+    demo_lines = _load_demo_data_once(ports, manager)
     lines = [f"microshop is ready in {time.monotonic() - started:.1f}s:"]
     if "web" in ports:
         lines.append(f"  shop        http://localhost:{ports['web']}")
@@ -115,8 +116,33 @@ def _wait_until_ready(ports: dict[str, int], manager: Manager, started: float, s
         lines.append(f"  {service:<11} http://localhost:{ports[service]}  (API docs: /docs)")
     if not uses_external_database():
         lines.append(f"  postgres    {application_url(embedded_database())}")
+    lines.extend(demo_lines)
     lines.append("Press Ctrl-C to stop.")
     manager._system_print("\n".join(lines) + "\n")  # honcho's own channel, between the process lines
+
+
+def _load_demo_data_once(ports: dict[str, int], manager: Manager) -> list[str]:
+    """In dev, a first start on an empty catalog loads the demo shop; later starts load nothing."""
+    from microshop import demo
+    from microshop.cli import service_settings
+
+    settings = service_settings("auth")
+    if settings.environment != "dev":
+        return []
+    products_url = f"http://127.0.0.1:{ports['products']}"
+    try:
+        if asyncio.run(demo.catalog_is_empty(products_url)):
+            manager._system_print("loading the demo shop (first start on an empty database)...\n")
+            summary = asyncio.run(
+                demo.seed_demo(
+                    settings=settings, auth_url=f"http://127.0.0.1:{ports['auth']}", products_url=products_url
+                )
+            )
+            manager._system_print(summary + "\n")
+    except Exception as exc:  # the shop still runs without demo data; say why there is none
+        manager._system_print(f"demo data not loaded: {exc}\n")
+        return []
+    return ["demo accounts (dev only):", demo.credentials_banner()]
 
 
 def run_all(*, workers: int = 1, with_web: bool = True) -> int:
@@ -125,6 +151,9 @@ def run_all(*, workers: int = 1, with_web: bool = True) -> int:
     ports = _check_ports(with_web)
     database = None if uses_external_database() else embedded_database()
     env = dict(os.environ)
+    # Services find each other on the ports chosen here unless told otherwise.
+    env.setdefault("AUTH_URL", f"http://127.0.0.1:{ports['auth']}")
+    env.setdefault("INVENTORY_URL", f"http://127.0.0.1:{ports['inventory']}")
     if database:
         start_embedded(database)
         env["DATABASE_URL"] = application_url(database)

@@ -156,20 +156,27 @@ def _username_from(email: str) -> str:
     return local if len(local) >= 3 else f"admin-{local}"
 
 
-async def create_admin(
+async def create_verified(
     session: AsyncSession,
     *,
     settings: AuthSettings,
     email: str,
     password: str,
+    role: str,
     username: str | None = None,
     name: str | None = None,
 ) -> tuple[User, bool]:
-    """Make a verified admin, or promote the existing account with this email; returns (user, created)."""
+    """Make a verified account with `role` (operators and demo data, not the public API).
+
+    An existing account with this email is verified, given the password, and promoted when
+    `role` is admin (never demoted). Returns (user, created).
+    """
     hashed = await passwords.hash_password(password, rounds=settings.bcrypt_rounds)
     user = await repository.get_by_email(session, email, for_update=True)
     if user is not None:
-        user.role, user.is_verified, user.hashed_password = ROLE_ADMIN, True, hashed
+        user.is_verified, user.hashed_password = True, hashed
+        if role == ROLE_ADMIN:
+            user.role = ROLE_ADMIN
         await session.flush()
         return user, False
     username = username or _username_from(email)
@@ -180,7 +187,7 @@ async def create_admin(
         email=email,
         hashed_password=hashed,
         is_verified=True,
-        role=ROLE_ADMIN,
+        role=role,
         created_at=datetime.now(UTC),
     )
     session.add(user)
