@@ -14,8 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.cpu import MachineCpu
-from bench.wrk import LoadResult
+from bench.cpu import MachineCpu, tree_cpu
+from bench.wrk import LoadResult, per_request
 from microshop.embedded_db import POSTGRES_BIN_PATH, EmbeddedPostgres
 
 FLOOR_PRODUCTS, FLOOR_STOCK = 190, 1_000_000
@@ -64,7 +64,14 @@ async def seed_floor(dsn: str) -> int:
 
 
 def run_pgbench(
-    *, postgres: EmbeddedPostgres, database: str, clients: int, duration: float, raw_dir: Path, label: str
+    *,
+    postgres: EmbeddedPostgres,
+    database: str,
+    clients: int,
+    duration: float,
+    raw_dir: Path,
+    label: str,
+    watch: dict[str, int] | None = None,
 ) -> LoadResult:
     """pgbench with the checkout transaction: transactions/s and latency, and its own CPU share."""
     cart_id = asyncio.run(seed_floor(postgres.url(database=database)))
@@ -98,12 +105,12 @@ def run_pgbench(
         f"--log-prefix={log_prefix}",
         database,
     ]
-    machine = MachineCpu.now()
+    machine, trees = MachineCpu.now(), tree_cpu(watch or {})
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=raw_dir)
     assert process.stdout is not None
     output = process.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(process.pid, 0)
-    busy = machine.busy_since()
+    busy, used = machine.busy_since(), per_request(trees, watch or {}, 0)
     (raw_dir / f"{label}.txt").write_text(output)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"pgbench failed:\n{output[-2000:]}")
@@ -125,6 +132,7 @@ def run_pgbench(
         generator_cpu_s=round(cpu, 3),
         generator_cpu_share=round(cpu / (seconds * (os.cpu_count() or 1)), 4) if seconds else 0.0,
         machine_busy=round(busy, 4),
+        cpu_ms_per_request={name: round(ms / processed, 3) for name, ms in used.items()} if processed else {},
         command=" ".join(argv),
     )
 

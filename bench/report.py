@@ -92,6 +92,20 @@ def markdown(results: dict[str, Any], table: list[Row]) -> str:
     ]
     for name, load in loads(results).items():
         lines.append(f"| {name} | {load.requests:,} | {load.generator_cpu_share:.1%} | {load.machine_busy:.0%} |")
+    lines += [
+        "",
+        "CPU time per request (ms), from /proc, each service's workers and PostgreSQL's backends; this "
+        "depends far less on other load on the machine than the rates do:",
+        "",
+        "| run | products | inventory | auth | floor app | postgres |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, load in loads(results).items():
+        cpu = load.cpu_ms_per_request
+        cells = [
+            f"{cpu[key]:.2f}" if key in cpu else "—" for key in ("products", "inventory", "auth", "floor", "postgres")
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     checkout = results["checkout"]
     lines += [
         "",

@@ -53,6 +53,7 @@ def catalog(system: BenchSystem, plan: Plan) -> dict[str, Any]:
             duration=plan.duration,
             raw_dir=plan.raw_dir,
             label=f"catalog-{name}",
+            watch=system.cpu_roots(),
         )
     return results
 
@@ -70,6 +71,7 @@ def catalog_under_logins(
         "connections": PACED_CONNECTIONS,
         "duration": plan.duration,
         "raw_dir": plan.raw_dir,
+        "watch": system.cpu_roots(),
     }
     _say(f"catalog at ~{target:.0f} req/s, idle ({plan.duration:g}s)")
     idle = run_wrk(**common, label="catalog-paced-idle")
@@ -91,6 +93,7 @@ def logins(system: BenchSystem, data: DataSet, plan: Plan) -> LoadResult:
         duration=plan.duration,
         raw_dir=plan.raw_dir,
         label="logins",
+        watch=system.cpu_roots(),
         timeout=30,
     )
 
@@ -108,6 +111,7 @@ def reservations(system: BenchSystem, data: DataSet, plan: Plan) -> LoadResult:
         duration=plan.duration,
         raw_dir=plan.raw_dir,
         label="reservations",
+        watch=system.cpu_roots(),
     )
 
 
@@ -125,6 +129,7 @@ def checkout(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
         duration=plan.duration,
         raw_dir=plan.raw_dir,
         label="checkout",
+        watch=system.cpu_roots(),
         timeout=30,
     )
     after = asyncio.run(order_counts(system.dsn))
@@ -139,6 +144,7 @@ def checkout(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
         duration=plan.duration,
         raw_dir=plan.raw_dir,
         label="checkout-pgbench",
+        watch=system.cpu_roots(),
     )
     return {
         "service": load,

@@ -59,6 +59,12 @@ class BenchSystem:
     def floor_dsn(self) -> str:
         return self.postgres.url(database=FLOOR_DATABASE)
 
+    def cpu_roots(self) -> dict[str, int]:
+        """Process ids whose trees' CPU time is measured per run: each service, the floor app, PostgreSQL."""
+        roots = {name: getattr(self, name).process.pid for name in ("products", "inventory", "auth", "floor")}
+        roots["postgres"] = int((self.postgres.data_dir / "postmaster.pid").read_text().split()[0])
+        return roots
+
 
 async def _create_databases(admin_dsn: str) -> None:
     connection = await asyncpg.connect(admin_dsn, timeout=10)

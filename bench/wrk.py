@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.cpu import MachineCpu
+from bench.cpu import MachineCpu, tree_cpu
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 INSTALL_HINT = "wrk (the load generator) is not installed. On Debian/Ubuntu: sudo apt-get install -y wrk"
@@ -47,6 +47,8 @@ class LoadResult:
     generator_cpu_s: float = 0.0
     generator_cpu_share: float = 0.0  # of the whole machine (all cores)
     machine_busy: float = 0.0  # share of all cores busy during the run, generator included
+    # CPU milliseconds each watched process tree (service workers, PostgreSQL) spent per request.
+    cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
     command: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -71,6 +73,7 @@ def run_wrk(
     label: str,
     threads: int = 1,
     timeout: float = 10,
+    watch: dict[str, int] | None = None,
 ) -> LoadResult:
     """One wrk run; `label` names the raw output file kept under bench/results/raw/."""
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -86,13 +89,13 @@ def run_wrk(
         "--",
         *args,
     ]
-    machine = MachineCpu.now()
+    machine, trees = MachineCpu.now(), tree_cpu(watch or {})
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
     output = process.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    busy = machine.busy_since()
+    busy, used = machine.busy_since(), per_request(trees, watch or {}, 0)
     (raw_dir / f"{label}.txt").write_text(output)
     line = next((line for line in output.splitlines() if line.startswith("BENCH_JSON ")), None)
     if process.returncode != 0 or line is None:
@@ -115,5 +118,14 @@ def run_wrk(
         generator_cpu_s=round(cpu, 3),
         generator_cpu_share=round(cpu / (seconds * (os.cpu_count() or 1)), 4) if seconds else 0.0,
         machine_busy=round(busy, 4),
+        cpu_ms_per_request={name: round(ms / data["requests"], 3) for name, ms in used.items()}
+        if data["requests"]
+        else {},
         command=" ".join(shown),
     )
+
+
+def per_request(before: dict[str, float], watch: dict[str, int], requests: int) -> dict[str, float]:
+    """CPU milliseconds used by each watched tree since `before` (divided by `requests` when given)."""
+    after = tree_cpu(watch)
+    return {name: (after[name] - before.get(name, 0.0)) * 1000 / (requests or 1) for name in watch}
