@@ -1,1 +1,1 @@
-from tests.products.orders.support import inventory_service, shop  # noqa: F401 - fixtures
+from tests.products.orders.support import database_url, inventory_service, shop  # noqa: F401 - fixtures

@@ -6,6 +6,7 @@ what Auth would issue (`role=service`).
 """
 
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +20,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, update
 
-from microshop.common.testing import ServiceProcess, TokenFactory, app_client, bearer, make_settings
+from microshop.common.testing import (
+    ServiceProcess,
+    TestPostgres,
+    TokenFactory,
+    app_client,
+    bearer,
+    make_settings,
+)
 from microshop.embedded_db import free_port
 from microshop.products.app import create_app
 from microshop.products.catalog.models import Product
@@ -152,7 +160,19 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
+async def database_url(test_postgres: TestPostgres, template_database: str) -> AsyncIterator[str]:
+    """One fresh database per test package (not per module), so one Inventory process serves the package.
+
+    The tests make their own users and products, so modules sharing it do not see each other's rows.
+    """
+    name = f"microshop_orders_{uuid.uuid4().hex[:10]}"
+    url = await test_postgres.create_database(name, template=template_database)
+    yield url
+    await test_postgres.drop_database(name)
+
+
+@pytest.fixture(scope="package")
 def inventory_service(
     database_url: str, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
@@ -163,7 +183,7 @@ def inventory_service(
         yield process
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def shop(database_url: str, tokens: TokenFactory, inventory_service: ServiceProcess) -> AsyncIterator[Shop]:
     settings = products_settings(database_url, tokens, inventory_service.url)
     async with products_client(settings, tokens) as (app, client):
