@@ -146,12 +146,14 @@ class Shop:
     contexts: list[BrowserContext] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
 
-    async def page(self, account: Account | None = None) -> Page:
-        """A new tab in a fresh context, logged in as `account` when given."""
+    async def page(self, account: Account | None = None, *, phone: bool = False) -> Page:
+        """A new tab in a fresh context, logged in as `account` when given; `phone`: a 390x844 touch screen."""
         context = await self.browser.new_context(
             base_url=self.web.url,
             storage_state=account.storage_state if account else None,  # type: ignore[arg-type]
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+            is_mobile=phone,
+            has_touch=phone,
         )
         context.set_default_timeout(10_000)
         self.contexts.append(context)

@@ -156,3 +156,25 @@ async def test_a_product_archived_while_in_the_cart_is_refused_and_can_be_remove
     await item.get_by_role("button", name=f"Remove {name}").click()
     await expect(page.get_by_test_id("cart-empty")).to_be_visible()
     await expect(page.get_by_test_id("checkout-error")).to_have_count(0)
+
+
+async def test_a_phone_sized_screen_gets_one_column_and_a_menu(shop: Shop) -> None:
+    for kind in ("case", "stand"):
+        await shop.create_product(f"Browser phone {kind} {word(6)}", "4.00", stock=8)
+    page = await shop.page(await shop.account("user"), phone=True)
+    await page.goto("/home")
+    cards = page.get_by_test_id("product-card")
+    await expect(cards.first).to_be_visible()
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+    first, second = await cards.nth(0).bounding_box(), await cards.nth(1).bounding_box()
+    assert first and second and second["y"] > first["y"] + first["height"] - 1, "cards stack in one column"
+    await shop.shot(page, "home-phone")
+
+    cart_link = page.get_by_test_id("nav-cart")
+    await expect(cart_link).to_be_hidden()
+    await page.get_by_role("button", name="Menu").tap()
+    await expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "true")
+    await cart_link.tap()
+    await page.wait_for_url("**/cart")
+    await expect(cart_link).to_be_hidden()  # the menu closes after navigating
