@@ -5,6 +5,7 @@ storage state reused; the admin's product (created with an image, edited, stocke
 view) is shared by the purchase, first-render and deletion tests, which run in this file's order.
 """
 
+import gzip
 import re
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from PIL import Image
 from playwright.async_api import Page, expect
 
 from microshop.common.testing import TokenFactory
-from tests.e2e.browser.harness import PASSWORD, Shop
+from tests.e2e.browser.harness import PASSWORD, WEB, Shop
 from tests.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
@@ -33,6 +34,10 @@ new MutationObserver((_, observer) => {
   }
 }).observe(document, { childList: true, subtree: true })
 """
+
+
+def gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
 @dataclass
@@ -156,13 +161,23 @@ async def test_home_first_render_is_measured(shop: Shop, stocked_product: Produc
           fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
           cards: window.__firstCardAt ?? null,
           dom: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? null,
+          scripts: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+            .filter((path) => path.endsWith('.js')),
         })"""
     )
+    loaded = [WEB / "dist" / path.lstrip("/") for path in timings["scripts"]]
+    assert loaded and all(path.is_file() for path in loaded), timings["scripts"]
+    every_chunk = sorted((WEB / "dist" / "assets").glob("*.js"))
+    metrics["home_js_gzip_bytes"] = sum(gzip_size(path) for path in loaded)
+    metrics["bundle_js_gzip_bytes"] = sum(gzip_size(path) for path in every_chunk)
     assert timings["fcp"] is not None and timings["cards"] is not None, timings
     metrics["home_first_contentful_paint_ms"] = round(timings["fcp"], 1)
     metrics["home_product_cards_visible_ms"] = round(timings["cards"], 1)
     metrics["home_dom_content_loaded_ms"] = round(timings["dom"], 1)
-    print(f"\nHome: first contentful paint {timings['fcp']:.0f} ms, product cards at {timings['cards']:.0f} ms")
+    print(
+        f"\nHome: first contentful paint {timings['fcp']:.0f} ms, product cards at {timings['cards']:.0f} ms,"
+        f" JS {metrics['home_js_gzip_bytes']} B gzip loaded of {metrics['bundle_js_gzip_bytes']} B in all chunks"
+    )
     await shop.shot(page, "home")
 
 
