@@ -98,6 +98,8 @@ def start_system(*, database_url: str, database_dsn: str, tokens: TokenFactory, 
             "SERVICE_CLIENTS": json.dumps({SERVICE_CLIENT_ID: SERVICE_CLIENT_SECRET}),
             "LOGIN_RATE_LIMIT_PER_ACCOUNT": "1000",
             "LOGIN_RATE_LIMIT_PER_ADDRESS": "100000",
+            # Every test registers from 127.0.0.1; the limits themselves are tested in tests/auth.
+            "CODE_RATE_LIMIT_PER_ADDRESS": "100000",
         },
     )
     processes: list[ServiceProcess] = []
