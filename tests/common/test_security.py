@@ -4,11 +4,12 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
@@ -140,3 +141,26 @@ class TestJwksKeys:
             verifier = TokenVerifier(algorithm="RS256", issuer=TEST_ISSUER, audience=TEST_AUDIENCE, keys=keys)
             with pytest.raises(ServiceUnavailable):
                 await verifier.verify(tokens.user(1))
+
+
+class TestVerifiedTokenCache:
+    async def test_a_cached_token_is_still_refused_once_it_expires(self, tokens: TokenFactory) -> None:
+        verifier = rs256_verifier(tokens)
+        token = tokens.user(5, lifetime=timedelta(seconds=1))
+        assert (await verifier.verify(token)).user_id == 5
+        with time_machine.travel(datetime.now(UTC) + timedelta(seconds=30)), pytest.raises(ExpiredToken):
+            await verifier.verify(token)
+
+    async def test_a_cached_token_skips_the_signature_check(self, tokens: TokenFactory) -> None:
+        verifier = rs256_verifier(tokens)
+        token = tokens.user(6)
+        await verifier.verify(token)
+        verifier.keys = StaticKey("not a key")  # a second signature check would now fail
+        assert (await verifier.verify(token)).user_id == 6
+
+    async def test_the_cache_is_bounded(self, tokens: TokenFactory) -> None:
+        verifier = rs256_verifier(tokens)
+        verifier.CACHE_SIZE = 3
+        for user_id in range(10):
+            await verifier.verify(tokens.user(user_id))
+        assert len(verifier._verified) == 3

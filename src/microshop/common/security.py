@@ -1,6 +1,7 @@
 """Verifying the bearer tokens Auth issues, and the dependencies that guard routes."""
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
@@ -100,15 +101,35 @@ class JwksKeys:
 
 
 class TokenVerifier:
-    """Checks signature (algorithm pinned), `exp`, `iss` and `aud`; returns the caller."""
+    """Checks signature (algorithm pinned), `exp`, `iss` and `aud`; returns the caller.
+
+    A token that verified is remembered (by its exact text) until it expires, so a client
+    sending the same token again skips the RSA check; `exp` is still enforced on every call.
+    """
+
+    CACHE_SIZE = 4096
 
     def __init__(self, *, algorithm: str, issuer: str, audience: str, keys: KeySource) -> None:
         self.algorithm = algorithm
         self.issuer = issuer
         self.audience = audience
         self.keys = keys
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.claims["exp"] + LEEWAY_SECONDS > time.time():
+                self._verified.move_to_end(token)
+                return cached
+            del self._verified[token]
+        principal = await self._verify_signature_and_claims(token)
+        self._verified[token] = principal
+        if len(self._verified) > self.CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify_signature_and_claims(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:

@@ -218,7 +218,8 @@ async def inventory_client_hook(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def get_inventory(request: Request) -> InventoryClient:
+async def get_inventory(request: Request) -> InventoryClient:
+    """The process's Inventory client (async: no thread hop for a plain attribute read)."""
     return request.app.state.inventory
 
 
