@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import text
 
 from microshop.common.db import SessionDep
@@ -27,6 +27,13 @@ class SampleSettings(ServiceSettings):
 class Item(BaseModel):
     name: str = Field(min_length=1, max_length=20)
     quantity: int = Field(ge=1, le=99)
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name == "reserved":
+            raise ValueError("this name is reserved")
+        return name
 
 
 @router.get("/public")

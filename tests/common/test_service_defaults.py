@@ -25,6 +25,10 @@ class TestErrorEnvelope:
         assert error["message"].startswith("quantity:")
         assert error["details"][0]["loc"] == ["body", "quantity"]
 
+    async def test_custom_validator_message_reads_as_a_sentence(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", json={"name": "reserved", "quantity": 1})
+        assert response.json()["error"]["message"] == "name: this name is reserved"
+
     async def test_malformed_json_is_422_not_500(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/items", content=b"{not json", headers={"Content-Type": "application/json"})
         assert response.status_code == 422

@@ -112,7 +112,12 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
-        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        # Pydantic prefixes messages of custom validators with "Value error, "; clients need only the sentence.
+        {
+            "loc": list(err.get("loc", ())),
+            "msg": err.get("msg", "").removeprefix("Value error, "),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
