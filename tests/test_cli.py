@@ -1,5 +1,6 @@
 """`microshop run` and `migrate` as a user meets them: one clear line for bad settings, a clean stop."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -83,8 +84,15 @@ class Run:
         return self.process.wait(timeout=60)
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+        """Kill the runner and every process it started (they run in sessions of their own)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        tree = [psutil.Process(self.process.pid), *psutil.Process(self.process.pid).children(recursive=True)]
+        for process in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(tree, timeout=10)
+        subprocess.run([*CLI, "db", "stop"], env=self.env, capture_output=True, timeout=60, check=False)
 
 
 @pytest.fixture
@@ -107,7 +115,9 @@ def wait_for_line(log: Path, text: str, timeout: float = 60, *, after: int = 0) 
 
 
 def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(running: Run) -> None:
-    wait_for_line(running.log, "microshop is ready")
+    wait_for_line(running.log, "Press Ctrl-C to stop")
+    banner = running.log.read_text()
+    assert f"postgresql://user_db:admin123@127.0.0.1:{running.ports['db']}/microservices_db" in banner
     for service in ("auth", "products", "inventory"):
         assert httpx.get(f"{running.url(service)}/ready").json() == {"status": "ready"}
     assert running.process is not None

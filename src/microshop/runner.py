@@ -94,7 +94,9 @@ def _check_ports(with_web: bool) -> dict[str, int]:
     return ports
 
 
-def _wait_until_ready(ports: dict[str, int], manager: Manager, started: float, stop: threading.Event) -> None:
+def _wait_until_ready(
+    ports: dict[str, int], manager: Manager, started: float, stop: threading.Event, embedded_url: str | None
+) -> None:
     """Print the URLs once every service answers /ready (and the web app its index)."""
     pending = dict(ports)
     while pending and not stop.is_set():
@@ -114,8 +116,8 @@ def _wait_until_ready(ports: dict[str, int], manager: Manager, started: float, s
         lines.append(f"  shop        http://localhost:{ports['web']}")
     for service in ("auth", "products", "inventory"):
         lines.append(f"  {service:<11} http://localhost:{ports[service]}  (API docs: /docs)")
-    if not uses_external_database():
-        lines.append(f"  postgres    {application_url(embedded_database())}")
+    if embedded_url:
+        lines.append(f"  postgres    {embedded_url}")
     lines.extend(demo_lines)
     lines.append("Press Ctrl-C to stop.")
     manager._system_print("\n".join(lines) + "\n")  # honcho's own channel, between the process lines
@@ -170,7 +172,11 @@ def run_all(*, workers: int = 1, with_web: bool = True) -> int:
         if with_web:
             manager.add_process("web", "npm --prefix web run preview --silent", env=env)
         stop = threading.Event()
-        watcher = threading.Thread(target=_wait_until_ready, args=(ports, manager, started, stop), daemon=True)
+        watcher = threading.Thread(
+            target=_wait_until_ready,
+            args=(ports, manager, started, stop, database and application_url(database)),
+            daemon=True,
+        )
         watcher.start()
         manager.loop()
         stop.set()
