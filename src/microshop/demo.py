@@ -139,6 +139,16 @@ async def seed_demo(*, settings: AuthSettings, auth_url: str, products_url: str)
     return "\n".join([*accounts, f"demo products created: {created} (of {len(CATALOG)})"])
 
 
+async def accounts_work(*, auth_url: str) -> bool:
+    """Whether both demo accounts log in with the printed passwords."""
+    async with httpx.AsyncClient(base_url=auth_url, timeout=30) as client:
+        for account in (DEMO_ADMIN, DEMO_USER):
+            response = await client.post("/login", json={"email": account.email, "password": account.password})
+            if response.status_code != 200:
+                return False
+    return True
+
+
 def credentials_banner() -> str:
     return (
         f"  demo admin  {DEMO_ADMIN.email} / {DEMO_ADMIN.password}\n"

@@ -1,5 +1,7 @@
 """Settings shared by every service, read from the environment (and `.env`)."""
 
+import os
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -7,8 +9,6 @@ from typing import Self
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The seed's database (section 7.4): what the embedded server offers by default.
-DEFAULT_DATABASE_URL = "postgresql+asyncpg://user_db:admin123@127.0.0.1:5438/microservices_db"
 DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused outside dev/test
 DATA_DIR = Path(".data")
 
@@ -22,6 +22,22 @@ class Environment(StrEnum):
 def env_field(default: object, *names: str, **kwargs: object) -> object:
     """A field read from the first of several environment variables that is set."""
     return Field(default, validation_alias=AliasChoices(*names), **kwargs)
+
+
+def env_factory_field(factory: Callable[[], object], *names: str) -> object:
+    """Like `env_field`, with a default computed when the settings are read."""
+    return Field(default_factory=factory, validation_alias=AliasChoices(*names))
+
+
+def embedded_database_url() -> str:
+    """The seed's database (section 7.4) on the embedded server `make run` starts (EMBEDDED_DB_PORT)."""
+    port = os.environ.get("EMBEDDED_DB_PORT", "5438")
+    return f"postgresql+asyncpg://user_db:admin123@127.0.0.1:{port}/microservices_db"
+
+
+def local_service_url(port_setting: str, default_port: int) -> Callable[[], str]:
+    """Where a sibling service listens on this machine, following its port setting."""
+    return lambda: f"http://127.0.0.1:{os.environ.get(port_setting, default_port)}"
 
 
 class ServiceSettings(BaseSettings):
@@ -43,7 +59,7 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = env_field("microshop-auth", "JWT_ISSUER")
     jwt_audience: str = env_field("microshop", "JWT_AUDIENCE")
     # Where verifiers fetch Auth's public keys; JWT_PUBLIC_KEY (PEM) pins one key instead.
-    auth_url: str = env_field("http://127.0.0.1:8000", "AUTH_URL")
+    auth_url: str = env_factory_field(local_service_url("AUTH_PORT", 8000), "AUTH_URL")
     jwt_public_key: str | None = env_field(None, "JWT_PUBLIC_KEY")
 
     http_connect_timeout: float = env_field(2.0, "HTTP_CONNECT_TIMEOUT")
@@ -71,4 +87,4 @@ class ServiceSettings(BaseSettings):
 
 def database_url_field(service: str) -> object:
     """The service's own `<SERVICE>_DATABASE_URL`, else the shared `DATABASE_URL`, else the embedded one."""
-    return env_field(DEFAULT_DATABASE_URL, f"{service.upper()}_DATABASE_URL", "DATABASE_URL")
+    return env_factory_field(embedded_database_url, f"{service.upper()}_DATABASE_URL", "DATABASE_URL")

@@ -4,7 +4,14 @@ from pathlib import Path
 
 from pydantic import model_validator
 
-from microshop.common.settings import DATA_DIR, ServiceSettings, database_url_field, env_field
+from microshop.common.settings import (
+    DATA_DIR,
+    ServiceSettings,
+    database_url_field,
+    env_factory_field,
+    env_field,
+    local_service_url,
+)
 
 DEV_CLIENT_SECRET = "dev-products-secret"  # noqa: S105 - refused outside dev/test
 
@@ -14,7 +21,7 @@ class ProductsSettings(ServiceSettings):
     port: int = env_field(8001, "PRODUCTS_PORT")
     database_url: str = database_url_field("products")
 
-    inventory_url: str = env_field("http://127.0.0.1:8002", "INVENTORY_URL")
+    inventory_url: str = env_factory_field(local_service_url("INVENTORY_PORT", 8002), "INVENTORY_URL")
     # This service's client credentials at Auth (POST /token), used to call Inventory.
     service_client_id: str = env_field("products-service", "SERVICE_CLIENT_ID")
     service_client_secret: str = env_field(DEV_CLIENT_SECRET, "SERVICE_CLIENT_SECRET")
