@@ -158,3 +158,17 @@ def test_first_dev_run_loads_the_demo_shop_and_a_second_run_loads_nothing_twice(
         run.interrupt()
     finally:
         run.kill()
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MICROSHOP_ENV": "production", "JWT_ALGORITHM": "HS256"}, "JWT_SECRET"),
+        ({"BCRYPT_ROUNDS": "3"}, "BCRYPT_ROUNDS"),
+    ],
+)
+def test_invalid_settings_are_one_line_naming_the_setting(env: dict[str, str], named: str) -> None:
+    result = run_cli("serve", "auth", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and named in result.stderr

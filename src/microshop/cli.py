@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Sequence
 from importlib import import_module
 
+from pydantic import ValidationError
+
 from microshop import runner
 from microshop.common.migrations import SERVICES, upgrade
 from microshop.common.settings import ServiceSettings
@@ -152,6 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except runner.ConfigurationError as exc:
         print(f"microshop: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # settings that cannot work: name them, no traceback
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        print(f"microshop: invalid configuration: {problems}", file=sys.stderr)
         return 2
 
 

@@ -14,6 +14,17 @@ Money = Annotated[
 ]
 
 
+def storable_text(value: str) -> str:
+    """Text PostgreSQL can store: valid Unicode, no NUL characters (else a 422, never a 500)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str

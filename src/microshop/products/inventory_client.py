@@ -22,6 +22,8 @@ from microshop.products.config import ProductsSettings
 
 log = structlog.get_logger(__name__)
 
+STOCK_READ_TIMEOUT_SECONDS = 1.0
+
 
 class InventoryUnavailable(ServiceUnavailable):
     code = "inventory_unavailable"
@@ -139,21 +141,25 @@ class InventoryClient:
             return response
         raise AssertionError("unreachable")
 
-    async def stock_for(self, product_ids: Iterable[int]) -> dict[int, int]:
+    async def stock_for(self, product_ids: Iterable[int], **kw: Any) -> dict[int, int]:
         """Stock of up to 200 products in one call; a product Inventory does not know has stock 0."""
         ids = sorted(set(product_ids))
         if not ids:
             return {}
         response = await self._call(
-            "GET", "", params={"product_ids": ",".join(map(str, ids)), "page_size": max(len(ids), 1)}
+            "GET", "", params={"product_ids": ",".join(map(str, ids)), "page_size": max(len(ids), 1)}, **kw
         )
         stock = {item["product_id"]: item["stock"] for item in response.json()["items"]}
         return {product_id: stock.get(product_id, 0) for product_id in ids}
 
     async def stock_or_none(self, product_ids: Iterable[int]) -> dict[int, int] | None:
-        """Like `stock_for`, but None when Inventory cannot answer (pages still render, stock unknown)."""
+        """Like `stock_for`, but None when Inventory cannot answer (pages still render, stock unknown).
+
+        One try with a short timeout: a page shown without stock beats a page that waits for
+        retries against a hung Inventory (checkout, which needs the answer, keeps the retries).
+        """
         try:
-            return await self.stock_for(product_ids)
+            return await self.stock_for(product_ids, attempts=1, timeout=STOCK_READ_TIMEOUT_SECONDS)
         except InventoryUnavailable:
             return None
 

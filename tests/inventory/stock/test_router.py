@@ -248,6 +248,7 @@ class TestBadInput:
             ({"product_id": 1, "type": "sideways", "quantity": 1}, "type"),
             ({"product_id": 1, "type": "in", "quantity": 1, "stock": 3}, "stock"),
             ({"product_id": 1, "type": "in", "quantity": 1, "reason": ""}, "reason"),
+            ({"product_id": 1, "type": "in", "quantity": 1, "reason": "\u0000x"}, "reason"),
             ({"product_id": 1}, "stock"),
         ],
     )

@@ -1,8 +1,10 @@
 """The cart routes, in process, against a real Inventory process."""
 
 import httpx
+import pytest
 
 from microshop.common.testing import TokenFactory, bearer
+from microshop.products.cart import service as cart_service
 from tests.products.orders.support import Shop, dead_url, products_client, products_settings
 
 
@@ -44,6 +46,19 @@ class TestAddToCart:
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "quantity_limit"
         assert (await shop.client.get("/api/cart", headers=user)).json()["items"][0]["quantity"] == 98
+
+    async def test_a_cart_holds_at_most_max_products_different_products(
+        self, shop: Shop, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(cart_service, "MAX_PRODUCTS", 2)  # Inventory's cap is 100; 2 keeps the test short
+        user = shop.user()
+        first, second, third = [await shop.create_product(name=f"Cap {n}") for n in range(3)]
+        await shop.add(user, first, 1)
+        await shop.add(user, second, 1)
+        response = await shop.client.post("/api/cart", json={"product_id": third, "quantity": 1}, headers=user)
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "cart_full"
+        assert (await shop.add(user, first, 1)).status_code == 200, "more of a product already there is fine"
 
     async def test_unknown_product_is_404(self, shop: Shop) -> None:
         response = await shop.client.post(

@@ -188,3 +188,16 @@ class TestInventoryDown:
         assert len(await shop.movements(f"order-{orders[0]['id']}")) == 1
         replay = await _checkout(shop, user, "k-503")
         assert replay.json() == retry.json()
+
+
+class TestCheckoutLimits:
+    async def test_an_order_beyond_the_largest_total_is_409_and_changes_nothing(self, shop: Shop) -> None:
+        product_id = await shop.create_product(price="2000000.00", stock=100)
+        user = shop.user()
+        await shop.add(user, product_id, 60)  # 120,000,000.00: more than numeric(10,2) holds
+        response = await _checkout(shop, user)
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "order_too_large"
+        assert await shop.stock(product_id) == 100
+        assert len((await shop.client.get("/api/cart", headers=user)).json()["items"]) == 1
+        assert (await shop.client.get("/api/orders", headers=user)).json()["total"] == 0

@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from microshop.common.schemas import storable_text
 from microshop.inventory.schemas import EntryQuantity, ProductId, StockLevel
 
 
@@ -38,7 +39,9 @@ class StockEntry(BaseModel):
     product_id: ProductId
     type: Literal["in", "out"]
     quantity: EntryQuantity
-    reason: str | None = Field(None, min_length=1, max_length=200, description="Recorded in the ledger")
+    reason: Annotated[str, AfterValidator(storable_text)] | None = Field(
+        None, min_length=1, max_length=200, description="Recorded in the ledger"
+    )
 
 
 def _stock_write_kind(body: Any) -> str:

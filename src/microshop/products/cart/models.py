@@ -9,6 +9,8 @@ from microshop.products.models import Base
 
 CART_ACTIVE, CART_COMPLETED = "active", "completed"
 MAX_QUANTITY = 99
+# Inventory reserves at most 100 products in one reservation, so a cart holds at most 100.
+MAX_PRODUCTS = 100
 
 
 class Cart(Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, delete, select, text, update
+from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,6 +101,10 @@ async def get_owned_item(session: AsyncSession, *, item_id: int, user_id: int) -
 async def get_item_for_product(session: AsyncSession, *, cart_id: int, product_id: int) -> CartItem | None:
     query = select(CartItem).where(CartItem.cart_id == cart_id, CartItem.product_id == product_id)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def count_items(session: AsyncSession, *, cart_id: int) -> int:
+    return int(await session.scalar(select(func.count()).select_from(CartItem).where(CartItem.cart_id == cart_id)) or 0)
 
 
 async def add_item(session: AsyncSession, *, cart_id: int, product_id: int, quantity: int) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.errors import Conflict, NotFound
 from microshop.products.cart import repository
-from microshop.products.cart.models import MAX_QUANTITY, Cart, CartItem
+from microshop.products.cart.models import MAX_PRODUCTS, MAX_QUANTITY, Cart, CartItem
 from microshop.products.cart.schemas import CartItemRead, CartRead
 from microshop.products.inventory_client import InventoryClient
 from microshop.products.orders import repository as orders_repository
@@ -23,6 +23,10 @@ class CartItemNotFound(NotFound):
 
 class QuantityLimit(Conflict):
     code = "quantity_limit"
+
+
+class CartFull(Conflict):
+    code = "cart_full"
 
 
 class CheckoutPending(Conflict):
@@ -77,6 +81,8 @@ async def add_item(
     await _ensure_no_pending_checkout(session, cart)
     existing = await repository.get_item_for_product(session, cart_id=cart.id, product_id=product_id)
     if existing is None:
+        if await repository.count_items(session, cart_id=cart.id) >= MAX_PRODUCTS:
+            raise CartFull(f"A cart holds at most {MAX_PRODUCTS} different products", details={"max": MAX_PRODUCTS})
         await repository.add_item(session, cart_id=cart.id, product_id=product_id, quantity=quantity)
         return await view_cart(session=session, inventory=inventory, user_id=user_id)
     merged = existing.quantity + quantity

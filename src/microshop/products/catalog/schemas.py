@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from microshop.common.schemas import Money
+from microshop.common.schemas import Money, storable_text
 
 MAX_STOCK = 1_000_000
 MAX_PRICE = Decimal("99999999.99")
@@ -21,27 +21,16 @@ MAX_FEATURE_VALUE = 200
 BIGINT_MAX = 2**63 - 1
 
 
-def clean_text(value: str) -> str:
-    """Text PostgreSQL can store: valid Unicode, no NUL characters."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
-    return value
-
-
 def _check_feature_value(value: Any, depth: int) -> None:
     if depth > MAX_FEATURE_DEPTH:
         raise ValueError(f"features may nest at most {MAX_FEATURE_DEPTH} levels")
     if isinstance(value, str):
-        clean_text(value)
+        storable_text(value)
     elif isinstance(value, float) and not math.isfinite(value):
         raise ValueError("feature numbers must be finite")
     elif isinstance(value, dict):
         for key, item in value.items():
-            clean_text(key)
+            storable_text(key)
             _check_feature_value(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
@@ -62,9 +51,10 @@ def check_features(features: dict[str, Any]) -> dict[str, Any]:
 
 
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(clean_text)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(storable_text)
 ]
-Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(clean_text)]
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(storable_text)]
+Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(storable_text)]
 Price = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, max_digits=10, decimal_places=2, examples=["1500.00"])]
 Features = Annotated[
     dict[str, Any], AfterValidator(check_features), Field(examples=[{"brand": "ASUS", "gpu": "RTX 3060"}])
@@ -118,9 +108,7 @@ class ProductQuery(BaseModel):
 
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(20, ge=1, le=100)
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(clean_text)] | None = (
-        None
-    )
+    q: SearchText | None = None
     min_price: Price | None = None
     max_price: Price | None = None
     sort: SortKey = "-created_at"
@@ -148,8 +136,8 @@ def parse_feature_filters(params: list[tuple[str, str]]) -> dict[str, list[str]]
         key = name[len(FEATURE_PREFIX) :]
         if not 1 <= len(key) <= MAX_FEATURE_KEY or len(value) > MAX_FEATURE_VALUE:
             raise ValueError(f"feature filters need a 1-{MAX_FEATURE_KEY} character name and a short value")
-        clean_text(key)
-        clean_text(value)
+        storable_text(key)
+        storable_text(value)
         filters.setdefault(key, []).append(value)
     if sum(len(values) for values in filters.values()) > MAX_FEATURE_FILTERS:
         raise ValueError(f"at most {MAX_FEATURE_FILTERS} feature filters")

@@ -15,12 +15,14 @@ others then find it by key (or as the cart's pending order).
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microshop.common.errors import BadRequest, Conflict
 from microshop.products.cart import repository as cart_repository
+from microshop.products.cart.models import MAX_PRODUCTS
 from microshop.products.inventory_client import InventoryClient, Reservation, ReservationItem
 from microshop.products.orders import repository
 from microshop.products.orders.models import CANCELLED, COMPLETED, PENDING, REJECTED, Order
@@ -29,6 +31,7 @@ from microshop.products.orders.schemas import CheckoutRead
 log = structlog.get_logger(__name__)
 
 SUCCESS_MESSAGE = "Compra exitosa"
+MAX_ORDER_TOTAL = Decimal("99999999.99")  # orders.total is numeric(10,2)
 
 
 class CartEmpty(BadRequest):
@@ -41,6 +44,10 @@ class ProductUnavailable(Conflict):
 
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
+
+
+class OrderTooLarge(Conflict):
+    code = "order_too_large"
 
 
 class OrderCancelled(Conflict):
@@ -112,6 +119,12 @@ async def _create_order(session: AsyncSession, *, user_id: int, cart_id: int, id
         ),
         key=lambda line: line.product_id,
     )
+    total = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    if total > MAX_ORDER_TOTAL or len(lines) > MAX_PRODUCTS:
+        raise OrderTooLarge(
+            f"An order holds at most {MAX_PRODUCTS} products and totals at most {MAX_ORDER_TOTAL}",
+            details={"total": total, "products": len(lines)},
+        )
     order = await repository.create_order(
         session, user_id=user_id, cart_id=cart_id, idempotency_key=idempotency_key, lines=lines
     )
