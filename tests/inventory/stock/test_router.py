@@ -64,6 +64,13 @@ class TestUpsert:
         assert again.json()["stock"] == 5
         assert [delta for delta, *_ in await movements_of(database_url, product_id)] == [12, -7]
 
+    async def test_put_is_for_admins_only(
+        self, client: httpx.AsyncClient, service: dict[str, str], product_id: int, database_url: str
+    ) -> None:
+        response = await client.put(f"/api/inventory/{product_id}", json={"stock": 12}, headers=service)
+        assert response.status_code == 403
+        assert await movements_of(database_url, product_id) == []
+
     async def test_service_acting_for_a_user_is_recorded_as_that_user(
         self, client: httpx.AsyncClient, service: dict[str, str], product_id: int, database_url: str
     ) -> None:

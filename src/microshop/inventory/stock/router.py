@@ -84,11 +84,11 @@ async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProdu
 
 @router.put("/{product_id}", response_model=InventoryItemRead, responses=WRITE_ERRORS)
 async def put_stock(
-    session: SessionDep, actor: WriterActor, settings: SettingsDep, product_id: PathProductId, body: StockUpdate
+    session: SessionDep, admin: AdminUser, settings: SettingsDep, product_id: PathProductId, body: StockUpdate
 ) -> InventoryItemRead:
-    """Set one product's absolute stock (creating its row if needed)."""
+    """Set one product's absolute stock (creating its row if needed); admins only (DESIGN 4)."""
     return await service.set_stock(
-        session, product_id=product_id, stock=body.stock, actor=actor, attempts=settings.tx_attempts
+        session, product_id=product_id, stock=body.stock, actor=admin.actor, attempts=settings.tx_attempts
     )
 
 
