@@ -165,20 +165,30 @@ class InventoryClient:
 
     async def set_stock(self, product_id: int, stock: int, *, on_behalf_of: int | None = None) -> None:
         """Set a product's absolute stock (the seed's upsert), recording the user it is done for."""
-        headers = {"X-On-Behalf-Of": str(on_behalf_of)} if on_behalf_of is not None else None
         response = await self._call(
-            "POST", "", idempotent=True, headers=headers, json={"product_id": product_id, "stock": stock}
+            "POST",
+            "",
+            idempotent=True,
+            headers=_acting_for(on_behalf_of),
+            json={"product_id": product_id, "stock": stock},
         )
         if response.status_code != 200:
             raise InventoryUnavailable(f"Inventory refused the stock update ({response.status_code})")
 
-    async def reserve(self, reference: str, items: Sequence[ReservationItem]) -> Reservation:
-        """All-or-nothing decrement, idempotent on `reference` (so retrying after a timeout is safe)."""
+    async def reserve(
+        self, reference: str, items: Sequence[ReservationItem], *, on_behalf_of: int | None = None
+    ) -> Reservation:
+        """All-or-nothing decrement, idempotent on `reference` (so retrying after a timeout is safe).
+
+        `on_behalf_of` names the buyer, whom Inventory's ledger records beside this service.
+        """
         payload = {
             "reference": reference,
             "items": [{"product_id": item.product_id, "quantity": item.quantity} for item in items],
         }
-        response = await self._call("POST", "/reservations", idempotent=True, json=payload)
+        response = await self._call(
+            "POST", "/reservations", idempotent=True, headers=_acting_for(on_behalf_of), json=payload
+        )
         return self._reservation_outcome(reference, response)
 
     async def reservation(self, reference: str) -> Reservation | None:
@@ -209,6 +219,10 @@ class InventoryClient:
             return Reservation(reference=reference, status="released")
         log.error("reservation_refused", reference=reference, status=response.status_code, body=response.text[:300])
         raise InventoryUnavailable(f"Inventory refused the reservation ({response.status_code})")
+
+
+def _acting_for(user_id: int | None) -> dict[str, str] | None:
+    return {"X-On-Behalf-Of": str(user_id)} if user_id is not None else None
 
 
 def _parse_reservation(body: dict[str, Any]) -> Reservation:

@@ -25,6 +25,11 @@ class TestCheckoutSuccess:
         assert await shop.stock(product_id) == 7
         movements = await shop.movements(f"order-{body['order_id']}")
         assert [tuple(m) for m in movements] == [(product_id, -3, "reservation")]
+        actors = await shop.fetch(
+            "SELECT actor FROM inventory.movements WHERE reference = $1", f"order-{body['order_id']}"
+        )
+        buyer_id = (await shop.order_row(body["order_id"]))["user_id"]
+        assert [row["actor"].split()[0] for row in actors] == [f"user:{buyer_id}"], "the ledger names the buyer"
         assert (await shop.client.get("/api/cart", headers=user)).json() == {"id": None, "items": [], "total": "0.00"}
         order = (await shop.client.get(f"/api/orders/{body['order_id']}", headers=user)).json()
         assert order["status"] == "completed"

@@ -76,7 +76,9 @@ async def checkout(
     if order.status != PENDING:
         return outcome(order)
     assert order.reservation_reference is not None
-    reservation = await inventory.reserve(order.reservation_reference, opened.items)  # step 2
+    reservation = await inventory.reserve(  # step 2
+        order.reservation_reference, opened.items, on_behalf_of=order.user_id
+    )
     async with sessionmaker.begin() as session:  # step 3
         settled = await settle(session, order_id=order.id, reservation=reservation)
     return outcome(settled)

@@ -69,7 +69,9 @@ async def _resend(session: AsyncSession, inventory: InventoryClient, order: Orde
     assert order.reservation_reference is not None
     items = (await repository.items_of(session, [order.id]))[order.id]
     reservation = await inventory.reserve(
-        order.reservation_reference, [ReservationItem(product_id=i.product_id, quantity=i.quantity) for i in items]
+        order.reservation_reference,
+        [ReservationItem(product_id=i.product_id, quantity=i.quantity) for i in items],
+        on_behalf_of=order.user_id,
     )
     settled = await settle(session, order_id=order.id, reservation=reservation)
     stats.settled[settled.status] = stats.settled.get(settled.status, 0) + 1
