@@ -60,6 +60,27 @@ class TestErrorEnvelope:
         assert "secret" not in response.text
 
 
+class TestBodyLimit:
+    async def test_a_body_over_the_limit_is_413_before_parsing(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/items", content=b"x" * (64 * 1024 + 1), headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "payload_too_large"
+
+    async def test_a_streamed_body_over_the_limit_is_413(self, client: httpx.AsyncClient) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(100):
+                yield b"x" * 1024
+
+        response = await client.post("/items", content=chunks(), headers={"Content-Type": "application/json"})
+        assert response.status_code == 413
+
+    async def test_a_body_within_the_limit_reaches_the_route(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", json={"name": "ok", "quantity": 1})
+        assert response.status_code == 201
+
+
 class TestOperations:
     async def test_health_ready_metrics(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/health")).json() == {"status": "ok"}

@@ -9,7 +9,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from microshop.auth.cleanup import cleanup_hook
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Mailer
-from microshop.auth.limits import BodySizeLimit
 from microshop.auth.tokens.keys import SigningKeys
 from microshop.auth.tokens.router import router as tokens_router
 from microshop.auth.users.router import router as users_router
@@ -47,5 +46,4 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.state.signing_keys = keys
     app.state.mailer = Mailer(settings)
     app.dependency_overrides[optional_principal] = _principal_or_client_basic
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

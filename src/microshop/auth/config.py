@@ -46,7 +46,6 @@ class AuthSettings(ServiceSettings):
     code_rate_limit_per_address: int = env_field(30, "CODE_RATE_LIMIT_PER_ADDRESS", ge=1)
 
     cleanup_interval_seconds: int = env_field(600, "CLEANUP_INTERVAL_SECONDS", ge=1)
-    max_body_bytes: int = env_field(64 * 1024, "MAX_BODY_BYTES", ge=1024)
 
     smtp_host: str | None = env_field(None, "SMTP_HOST")
     smtp_port: int | None = env_field(None, "SMTP_PORT")

@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from microshop.common.db import create_engine, make_sessionmaker, ping
 from microshop.common.errors import error_response_schema, install_error_handlers
 from microshop.common.http import create_http_client
+from microshop.common.limits import BodySizeLimit
 from microshop.common.observability import RequestContextMiddleware, configure_logging, health_router
 from microshop.common.security import TokenVerifier, optional_principal, verifier_from_settings
 from microshop.common.settings import ServiceSettings
@@ -75,6 +76,7 @@ def create_service_app(
         allow_headers=["*"],
         expose_headers=["X-Request-ID", "X-Stock-Status", "Retry-After"],
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     install_error_handlers(app)
     app.include_router(health_router(lambda: ping(app.state.engine)))

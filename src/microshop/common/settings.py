@@ -53,6 +53,8 @@ class ServiceSettings(BaseSettings):
     cors_origins: list[str] = env_field(["http://localhost:5173", "http://127.0.0.1:5173"], "CORS_ORIGINS")
     trusted_proxies: list[str] = env_field(["127.0.0.1", "::1"], "TRUSTED_PROXIES")
     db_pool_size: int = env_field(10, "DB_POOL_SIZE")
+    # JSON APIs take small documents; larger bodies are refused before parsing (413).
+    max_body_bytes: int = env_field(64 * 1024, "MAX_BODY_BYTES", ge=1024)
 
     jwt_algorithm: str = env_field("RS256", "JWT_ALGORITHM", pattern="^(RS256|HS256)$")
     jwt_secret: str = env_field(DEV_JWT_SECRET, "JWT_SECRET")
@@ -73,6 +75,11 @@ class ServiceSettings(BaseSettings):
     @property
     def json_logs(self) -> bool:
         return self.is_production if self.log_json is None else self.log_json
+
+    @property
+    def body_limit(self) -> int:
+        """The largest request body this service reads."""
+        return self.max_body_bytes
 
     @property
     def jwks_url(self) -> str:

@@ -35,6 +35,11 @@ class ProductsSettings(ServiceSettings):
     recovery_min_age_seconds: float = env_field(60.0, "RECOVERY_MIN_AGE_SECONDS")
     checkout_abandon_after_seconds: float = env_field(900.0, "CHECKOUT_ABANDON_AFTER")
 
+    @property
+    def body_limit(self) -> int:
+        """Room for one image upload plus its form fields."""
+        return max(self.max_body_bytes, self.max_image_bytes + 256 * 1024)
+
     @model_validator(mode="after")
     def _refuse_dev_client_secret_in_production(self) -> "ProductsSettings":
         if self.is_production and self.service_client_secret == DEV_CLIENT_SECRET:

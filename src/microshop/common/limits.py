@@ -1,4 +1,4 @@
-"""A cap on request bodies: auth takes small JSON documents, a 10 MB body is refused before parsing."""
+"""A cap on request bodies, checked before any parsing: a 10 MB body never reaches a route."""
 
 import json
 
