@@ -6,7 +6,6 @@ to start, so (like pgserver) the server runs as an unprivileged `pgserver` OS us
 """
 
 import os
-import pwd
 import socket
 import stat
 import subprocess
@@ -182,11 +181,3 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
-
-
-def system_user_exists() -> bool:
-    try:
-        pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        return False
-    return True

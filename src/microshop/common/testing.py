@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from microshop.common.db import async_url
 from microshop.common.migrations import SERVICES, upgrade
+from microshop.common.security import token_claims
 from microshop.common.settings import ServiceSettings
 from microshop.embedded_db import EmbeddedPostgres, free_port
 
@@ -137,19 +138,10 @@ class TokenFactory:
         ).decode()
 
     def claims(self, *, subject: str, role: str, user_id: int | None, lifetime: timedelta) -> dict[str, Any]:
-        now = datetime.now(UTC)
-        claims: dict[str, Any] = {
-            "sub": subject,
-            "role": role,
-            "iat": now,
-            "exp": now + lifetime,
-            "iss": self.issuer,
-            "aud": self.audience,
-            "jti": uuid.uuid4().hex,
-        }
-        if user_id is not None:
-            claims["user_id"] = user_id
-        return claims
+        """Exactly the claims Auth signs (shared builder), with this factory's issuer and audience."""
+        return token_claims(
+            subject=subject, role=role, user_id=user_id, lifetime=lifetime, issuer=self.issuer, audience=self.audience
+        )
 
     def sign(
         self, claims: Mapping[str, Any], *, key: Any = None, algorithm: str = "RS256", kid: str | None = None

@@ -1,13 +1,12 @@
 """Minting access tokens with the seed's claims plus iat, iss, aud, jti and the key id."""
 
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import jwt
 
 from microshop.auth.config import AuthSettings
 from microshop.auth.tokens.keys import SigningKeys
+from microshop.common.security import token_claims
 
 
 def mint(
@@ -19,17 +18,13 @@ def mint(
     lifetime: timedelta,
     user_id: int | None = None,
 ) -> str:
-    now = datetime.now(UTC)
-    claims: dict[str, Any] = {
-        "sub": subject,
-        "role": role,
-        "iat": now,
-        "exp": now + lifetime,
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "jti": uuid.uuid4().hex,
-    }
-    if user_id is not None:
-        claims["user_id"] = user_id
+    claims = token_claims(
+        subject=subject,
+        role=role,
+        user_id=user_id,
+        lifetime=lifetime,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
     headers = {"kid": keys.kid} if keys.kid else None
     return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers=headers)
