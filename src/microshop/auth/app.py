@@ -38,7 +38,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         title="microshop auth",
         description="Users, verification codes, login and tokens.",
         routers=[users_router, tokens_router],
-        hooks=[cleanup_hook(settings)],
+        hooks=[cleanup_hook],
         token_verifier=lambda _: keys.verifier(settings),
     )
     if settings.is_production and settings.smtp_host is None:

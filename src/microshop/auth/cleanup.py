@@ -3,21 +3,17 @@
 Safe with many replicas: each sweep is a few idempotent DELETEs.
 """
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from fastapi import FastAPI
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microshop.auth.codes import repository as codes_repository
 from microshop.auth.config import AuthSettings
 from microshop.auth.ratelimit import repository as ratelimit_repository
 from microshop.auth.tokens import repository as tokens_repository
-from microshop.common.service import LifespanHook
+from microshop.common.background import periodic
 
 log = structlog.get_logger(__name__)
 
@@ -36,28 +32,10 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], *, settings: Aut
         }
 
 
-async def _loop(app: FastAPI, settings: AuthSettings) -> None:
-    while True:
-        await asyncio.sleep(settings.cleanup_interval_seconds)
-        try:
-            deleted = await sweep(app.state.sessionmaker, settings=settings)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("cleanup_failed", error=str(exc))
-        else:
-            log.info("cleanup", **deleted)
+async def _sweep_once(app: FastAPI) -> None:
+    deleted = await sweep(app.state.sessionmaker, settings=app.state.settings)
+    log.info("cleanup", **deleted)
 
 
-def cleanup_hook(settings: AuthSettings) -> LifespanHook:
-    """A lifespan hook running the sweep every CLEANUP_INTERVAL_SECONDS."""
-
-    @asynccontextmanager
-    async def hook(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_loop(app, settings))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    return hook
+# The sweep every CLEANUP_INTERVAL_SECONDS, in each worker.
+cleanup_hook = periodic("auth-cleanup", _sweep_once, interval=lambda app: app.state.settings.cleanup_interval_seconds)

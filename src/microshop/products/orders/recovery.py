@@ -7,9 +7,6 @@ outcome as checkout does. Orders pending longer than `CHECKOUT_ABANDON_AFTER` ar
 (an unknown reference is tombstoned, so a late reservation can never commit) and cancelled.
 """
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +14,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from microshop.common.background import periodic
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import InventoryClient, InventoryUnavailable, ReservationItem
 from microshop.products.orders import repository
@@ -85,29 +83,17 @@ async def _abandon(session: AsyncSession, inventory: InventoryClient, order: Ord
     log.warning("checkout_abandoned", order_id=order.id)
 
 
-async def run_forever(app: FastAPI) -> None:
-    """Recover every interval until cancelled; no failure of one pass stops the next."""
+async def _recover_once(app: FastAPI) -> None:
     settings: ProductsSettings = app.state.settings
-    while True:
-        await asyncio.sleep(settings.recovery_interval_seconds)
-        try:
-            await recover_once(
-                sessionmaker=app.state.sessionmaker,
-                inventory=app.state.inventory,
-                min_age=timedelta(seconds=settings.recovery_min_age_seconds),
-                abandon_after=timedelta(seconds=settings.checkout_abandon_after_seconds),
-            )
-        except Exception:
-            log.exception("recovery_pass_failed")
+    await recover_once(
+        sessionmaker=app.state.sessionmaker,
+        inventory=app.state.inventory,
+        min_age=timedelta(seconds=settings.recovery_min_age_seconds),
+        abandon_after=timedelta(seconds=settings.checkout_abandon_after_seconds),
+    )
 
 
-@asynccontextmanager
-async def recovery_hook(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan hook: the recovery job runs in the background of every worker."""
-    task = asyncio.create_task(run_forever(app), name="checkout-recovery")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+# The recovery job runs in the background of every worker, every RECOVERY_INTERVAL_SECONDS.
+recovery_hook = periodic(
+    "checkout-recovery", _recover_once, interval=lambda app: app.state.settings.recovery_interval_seconds
+)
