@@ -105,6 +105,7 @@ def test_mail_catcher_receives_auth_mail_and_shows_its_ui() -> None:
     auth = compose_env(services["auth-service"])
     assert auth["SMTP_HOST"] == "mailpit"
     assert auth["SMTP_PORT"] == "1025"
+    assert auth["SMTP_SECURITY"] == "none"  # Mailpit speaks plain SMTP
 
 
 def test_compose_runs_the_dev_configuration() -> None:
