@@ -97,7 +97,8 @@ class AuthSettings(ServiceSettings):
             return self
         if self.smtp_host and self.smtp_password and self.smtp_security is SmtpSecurity.NONE:
             raise ValueError(
-                "SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted; use starttls or tls when MICROSHOP_ENV=production"
+                "SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted; "
+                "use starttls or tls when MICROSHOP_ENV=production"
             )
         if self.admin_by_username:
             raise ValueError("ADMIN_BY_USERNAME cannot be on when MICROSHOP_ENV=production; use microshop create-admin")
