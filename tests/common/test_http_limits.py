@@ -1,11 +1,11 @@
 """`microshop serve` refuses huge header blocks (431) and drops slow ones, over real sockets."""
 
 import asyncio
+import contextlib
 import select
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -90,10 +90,8 @@ async def _open_stalled(port: int) -> tuple[asyncio.StreamReader, asyncio.Stream
 
 async def _closed_by_server(reader: asyncio.StreamReader, limit: float) -> float:
     started = time.monotonic()
-    try:
+    with contextlib.suppress(ConnectionResetError):
         await asyncio.wait_for(reader.read(), timeout=limit)
-    except ConnectionResetError:
-        pass
     return time.monotonic() - started
 
 
