@@ -64,7 +64,9 @@ class OrderItem(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("orders.id", ondelete="CASCADE"))
+    # No foreign key on purpose: its KEY SHARE lock on the order, taken while the cart is locked,
+    # would invert the saga's lock order (order, then cart) and deadlock with the recovery job.
+    order_id: Mapped[int] = mapped_column(BigInteger)
     product_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(255))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))

@@ -24,15 +24,13 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
+        # No foreign key: its KEY SHARE lock on orders would deadlock with the saga's lock order.
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "key", name="pk_idempotency_keys"),
-        sa.ForeignKeyConstraint(
-            ["order_id"], [f"{SCHEMA}.orders.id"], name="fk_idempotency_keys_order_id_orders", ondelete="CASCADE"
-        ),
         schema=SCHEMA,
     )
     op.create_index("ix_idempotency_keys_expires_at", "idempotency_keys", ["expires_at"], schema=SCHEMA)
