@@ -1,5 +1,6 @@
 """Rate limits shared by every replica: counters in PostgreSQL, 429 with Retry-After when exceeded."""
 
+import hashlib
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -7,6 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.ratelimit import repository
 from microshop.common.errors import TooManyRequests
+
+
+def storage_key(key: str) -> str:
+    """`kind:scope:value` as `kind:scope:<sha256 of value>`: every key fits the column, whatever the value."""
+    kind, scope, value = key.split(":", 2)
+    return f"{kind}:{scope}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 async def hit(
@@ -20,11 +27,12 @@ async def hit(
     """Count one hit on each key of `limits` (key → allowed hits per window); past a limit, 429."""
     now = datetime.now(UTC)
     window = timedelta(seconds=window_seconds)
-    counts = await repository.hit(session, keys=list(limits), now=now, window=window)
+    stored = {storage_key(key): allowed for key, allowed in limits.items()}
+    counts = await repository.hit(session, keys=list(stored), now=now, window=window)
     # Committed at once: the hit counts even when the request then fails, and no transaction stays
     # open across the bcrypt work that usually follows.
     await session.commit()
-    exceeded = [started for key, (hits, started) in counts.items() if hits > limits[key]]
+    exceeded = [started for key, (hits, started) in counts.items() if hits > stored[key]]
     if exceeded:
         retry_after = math.ceil((max(exceeded) + window - now).total_seconds())
         raise TooManyRequests(message, code=code, retry_after=retry_after)
