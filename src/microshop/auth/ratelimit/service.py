@@ -36,3 +36,24 @@ async def hit(
     if exceeded:
         retry_after = math.ceil((max(exceeded) + window - now).total_seconds())
         raise TooManyRequests(message, code=code, retry_after=retry_after)
+
+
+async def count(session: AsyncSession, *, keys: list[str], window_seconds: int) -> None:
+    """Count one event (e.g. a failure) on each key, committed at once; never refuses."""
+    window = timedelta(seconds=window_seconds)
+    await repository.hit(session, keys=[storage_key(key) for key in keys], now=datetime.now(UTC), window=window)
+    await session.commit()
+
+
+async def current(session: AsyncSession, *, keys: list[str], window_seconds: int) -> dict[str, tuple[int, datetime]]:
+    """Key → (events, window start) of the running window, counting nothing; keys with none are absent."""
+    stored = {storage_key(key): key for key in keys}
+    window = timedelta(seconds=window_seconds)
+    counts = await repository.current(session, keys=list(stored), now=datetime.now(UTC), window=window)
+    return {stored[key]: value for key, value in counts.items()}
+
+
+def refuse(started: datetime, *, window_seconds: int, message: str, code: str = "rate_limited") -> TooManyRequests:
+    """The 429 for a window that started at `started`."""
+    retry_after = math.ceil((started + timedelta(seconds=window_seconds) - datetime.now(UTC)).total_seconds())
+    return TooManyRequests(message, code=code, retry_after=max(retry_after, 1))
