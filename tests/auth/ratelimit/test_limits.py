@@ -102,3 +102,26 @@ class TestCodeEndpointsPerAddress:
             )
         assert statuses == [400, 202, 201, 429]
         assert other.status_code == 202
+
+
+class TestAddressBuckets:
+    async def test_addresses_of_one_ipv6_64_share_one_bucket(self, auth_client_factory: AuthClientFactory) -> None:
+        async with auth_client_factory(**LIMITS) as client:
+            statuses = []
+            for n in range(6):
+                body = {"email": new_user()["email"], "password": "whatever1"}
+                statuses.append((await login(client, body, **xff(f"2001:db8:1:2::{n + 1:x}"))).status_code)
+            assert statuses == [401] * 5 + [429]
+            other = {"email": new_user()["email"], "password": "whatever1"}
+            assert (await login(client, other, **xff("2001:db8:1:3::1"))).status_code == 401
+
+    async def test_an_ipv4_mapped_ipv6_address_is_its_ipv4_address(
+        self, auth_client_factory: AuthClientFactory
+    ) -> None:
+        async with auth_client_factory(**LIMITS) as client:
+            statuses = []
+            for n in range(6):
+                body = {"email": new_user()["email"], "password": "whatever1"}
+                address = "198.51.100.123" if n % 2 else "::ffff:198.51.100.123"
+                statuses.append((await login(client, body, **xff(address))).status_code)
+            assert statuses == [401] * 5 + [429]
