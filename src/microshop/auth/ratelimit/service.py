@@ -38,11 +38,13 @@ async def hit(
         raise TooManyRequests(message, code=code, retry_after=retry_after)
 
 
-async def count(session: AsyncSession, *, keys: list[str], window_seconds: int) -> None:
-    """Count one event (e.g. a failure) on each key, committed at once; never refuses."""
+async def count(session: AsyncSession, *, keys: list[str], window_seconds: int) -> dict[str, int]:
+    """Count one event (e.g. a failure) on each key, committed at once; never refuses. Key → events."""
     window = timedelta(seconds=window_seconds)
-    await repository.hit(session, keys=[storage_key(key) for key in keys], now=datetime.now(UTC), window=window)
+    stored = {storage_key(key): key for key in keys}
+    counts = await repository.hit(session, keys=list(stored), now=datetime.now(UTC), window=window)
     await session.commit()
+    return {stored[key]: hits for key, (hits, _) in counts.items()}
 
 
 async def current(session: AsyncSession, *, keys: list[str], window_seconds: int) -> dict[str, tuple[int, datetime]]:
