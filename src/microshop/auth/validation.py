@@ -57,8 +57,9 @@ def _text(low: int, high: int, *steps: Callable[[str], str], **field: Any) -> An
 
 
 def email_key(email: str) -> str:
-    """How accounts are looked up and rate limits are keyed: case-insensitive."""
-    return unicodedata.normalize("NFC", email).strip().lower()
+    """The one normalization of an email (NFKC, case folded) that accounts are stored, looked up and
+    rate limited by, so the database's collation never decides whose an address is."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
 
 
 # A new account's email: validated and normalized (email-validator).

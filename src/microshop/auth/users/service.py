@@ -51,7 +51,7 @@ async def _limit_sending(session: AsyncSession, *, settings: AuthSettings, purpo
 
 
 def _raise_taken(existing: list[User], *, email: str, username: str) -> None:
-    if any(user.email.lower() == email.lower() for user in existing):
+    if any(user.email_normalized == email_key(email) for user in existing):
         raise EmailTaken("An account with this email already exists")
     if existing:
         raise UsernameTaken(f"The username {username!r} is taken")
@@ -69,6 +69,7 @@ async def register(
         username=data.username,
         name=data.name,
         email=data.email,
+        email_normalized=email_key(data.email),
         hashed_password=hashed,
         is_verified=False,
         role=ROLE_ADMIN if is_admin else ROLE_USER,
@@ -212,6 +213,7 @@ async def create_verified(
         username=username,
         name=name or username,
         email=email,
+        email_normalized=email_key(email),
         hashed_password=hashed,
         is_verified=True,
         role=role,

@@ -1,15 +1,15 @@
 """one_time_codes keep the previously sent code valid until it expires (a resend voids nothing)
 
-Revision ID: 0003_auth_previous_code
-Revises: 0001_auth
+Revision ID: 0004_auth_previous_code
+Revises: 0003_auth_normalized_email
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_auth_previous_code"
-down_revision: str | None = "0001_auth"
+revision: str = "0004_auth_previous_code"
+down_revision: str | None = "0003_auth_normalized_email"
 branch_labels = None
 depends_on = None
 
