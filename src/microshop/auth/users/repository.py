@@ -14,7 +14,8 @@ async def get_by_email(session: AsyncSession, email: str, *, for_update: bool = 
     """The account with this email, ignoring case (uses the lower(email) unique index)."""
     statement = select(User).where(func.lower(User.email) == func.lower(email))
     if for_update:
-        statement = statement.with_for_update()
+        # NO KEY UPDATE: the id never changes, so inserts referencing the user (tokens) are not blocked.
+        statement = statement.with_for_update(key_share=True)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
