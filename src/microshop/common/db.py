@@ -62,7 +62,7 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
-class CommitThenRaise(Exception):  # noqa: N818 - a marker mixed into errors, not an error itself
+class CommitThenRaise(Exception):
     """Mix into an error class whose request's writes must be committed although it answers an error."""
 
 

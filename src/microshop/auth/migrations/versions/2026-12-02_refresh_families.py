@@ -35,12 +35,12 @@ def upgrade() -> None:
     op.create_index("ix_refresh_families_user_id", "refresh_families", ["user_id"], schema=SCHEMA)
     # Existing sessions: a family is revoked when all its tokens are.
     op.execute(
-        f"""
-        INSERT INTO {SCHEMA}.refresh_families (id, user_id, created_at, revoked_at, revoked_reason)
+        """
+        INSERT INTO auth.refresh_families (id, user_id, created_at, revoked_at, revoked_reason)
         SELECT family_id, min(user_id), min(created_at),
                CASE WHEN bool_and(revoked_at IS NOT NULL) THEN max(revoked_at) END,
                CASE WHEN bool_and(revoked_at IS NOT NULL) THEN 'migrated' END
-        FROM {SCHEMA}.refresh_tokens GROUP BY family_id
+        FROM auth.refresh_tokens GROUP BY family_id
         """
     )
     op.create_foreign_key(
