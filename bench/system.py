@@ -131,6 +131,7 @@ def start_system(
                 "JWT_KEY_ID": tokens.kid,
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(smtp.port),
+                "SMTP_SECURITY": "none",
                 "BCRYPT_ROUNDS": str(bcrypt_rounds),
                 "SERVICE_CLIENTS": json.dumps({SERVICE_CLIENT_ID: SERVICE_CLIENT_SECRET}),
                 # The login scenario logs the same few accounts in many times from one address.

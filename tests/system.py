@@ -94,6 +94,7 @@ def start_system(*, database_url: str, database_dsn: str, tokens: TokenFactory, 
             "JWT_KEY_ID": tokens.kid,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp.port),
+            "SMTP_SECURITY": "none",  # the test mailbox speaks plain SMTP
             "BCRYPT_ROUNDS": "4",
             "SERVICE_CLIENTS": json.dumps({SERVICE_CLIENT_ID: SERVICE_CLIENT_SECRET}),
             "LOGIN_RATE_LIMIT_PER_ACCOUNT": "1000",

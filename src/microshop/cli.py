@@ -37,6 +37,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         proxy_headers=False,
+        http="microshop.common.http_server:LimitedHttpToolsProtocol",
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        backlog=settings.listen_backlog,
         server_header=False,
         timeout_graceful_shutdown=5,
         # A worker answers the supervisor's health pings only once it has imported everything;

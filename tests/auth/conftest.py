@@ -56,6 +56,7 @@ def auth_settings(database_url: str, mailbox: Mailbox, auth_private_pem: str) ->
             "bcrypt_rounds": 4,
             "smtp_host": mailbox.host,
             "smtp_port": mailbox.port,
+            "smtp_security": "none",  # the test mailbox speaks plain SMTP
             "login_rate_limit_per_account": 1000,
             "login_rate_limit_per_address": 1000,
             "code_rate_limit_per_address": 1000,

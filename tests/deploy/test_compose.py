@@ -7,13 +7,13 @@ import pytest
 
 from tests.deploy.manifests import DEPLOY, ROOT, compose, compose_env, compose_raw, is_service_image
 
-# Seed 000, sections 6 and 7: container names and host ports.
+# The seed's container names and host ports, published on this machine's loopback only.
 SEED_CONTAINERS = {
-    "postgres_main": "5438:5432",
-    "auth_service": "8000:8000",
-    "products_service": "8001:8001",
-    "inventory_service": "8002:8002",
-    "frontend_client": "5173:5173",
+    "postgres_main": "127.0.0.1:5438:5432",
+    "auth_service": "127.0.0.1:8000:8000",
+    "products_service": "127.0.0.1:8001:8001",
+    "inventory_service": "127.0.0.1:8002:8002",
+    "frontend_client": "127.0.0.1:5173:5173",
 }
 
 
@@ -37,6 +37,12 @@ def test_schema_rejects_what_compose_would_reject() -> None:
 @pytest.mark.parametrize(("container", "ports"), SEED_CONTAINERS.items())
 def test_seed_container_keeps_its_name_and_host_port(container: str, ports: str) -> None:
     assert ports in by_container(container)["ports"]
+
+
+def test_every_published_port_listens_on_loopback_only() -> None:
+    published = [port for service in compose()["services"].values() for port in service.get("ports", [])]
+    assert published
+    assert all(isinstance(port, str) and port.startswith("127.0.0.1:") for port in published), published
 
 
 def test_seed_commands_name_real_services() -> None:
@@ -101,10 +107,11 @@ def test_database_and_media_live_on_named_volumes() -> None:
 def test_mail_catcher_receives_auth_mail_and_shows_its_ui() -> None:
     services = compose()["services"]
     mailpit = services["mailpit"]
-    assert "8025:8025" in mailpit["ports"]
+    assert "127.0.0.1:8025:8025" in mailpit["ports"]
     auth = compose_env(services["auth-service"])
     assert auth["SMTP_HOST"] == "mailpit"
     assert auth["SMTP_PORT"] == "1025"
+    assert auth["SMTP_SECURITY"] == "none"  # Mailpit speaks plain SMTP
 
 
 def test_compose_runs_the_dev_configuration() -> None:

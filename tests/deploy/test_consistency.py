@@ -98,7 +98,7 @@ def test_compose_service_starts_with_its_settings_on_its_seed_port(name: str, se
     settings = make_settings(served, compose_env(service))
     assert settings.host == "0.0.0.0"
     assert settings.port == default_port(served)
-    assert f"{default_port(served)}:{settings.port}" in service["ports"]
+    assert f"127.0.0.1:{default_port(served)}:{settings.port}" in service["ports"]
     assert probe_paths()["Readiness"] in service["healthcheck"]["test"]
 
 

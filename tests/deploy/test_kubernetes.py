@@ -95,6 +95,19 @@ def test_every_deployment_has_a_service_an_autoscaler_and_a_disruption_budget(ov
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_ingress_is_reachable_from_outside_the_cluster(overlay: str) -> None:
+    services = objects(overlay, "Service")
+    assert services
+    assert all(service["spec"].get("type", "ClusterIP") == "ClusterIP" for service in services)
+    for workload in workloads(overlay):
+        spec = pod_spec(workload)
+        assert not spec.get("hostNetwork")
+        ports = [port for container in spec["containers"] for port in container.get("ports", [])]
+        assert not any("hostPort" in port for port in ports), workload["metadata"]["name"]
+    assert objects(overlay, "Ingress")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_migrations_run_once_per_release_in_a_job(overlay: str) -> None:
     jobs = objects(overlay, "Job")
     assert [job["metadata"]["name"] for job in jobs] == ["microshop-migrate"]

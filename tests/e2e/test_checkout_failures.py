@@ -110,3 +110,28 @@ async def test_inventory_slower_than_the_timeout_gives_503_and_no_double_decreme
     assert retry.json()["order_id"] == order_id
     assert await decrements(system, order_id) == [-4]
     assert await stock_and_ledger(system, product_id) == (6, 6)
+
+
+async def test_after_a_503_a_new_key_resumes_the_order_and_its_retries_replay_the_same_bytes(
+    system: System, tokens: TokenFactory, client: httpx.AsyncClient
+) -> None:
+    product_id = await create_product(system, tokens, stock=10)
+    user = new_user(tokens)
+    await _cart(client, user, product_id, 2)
+    try:
+        system.inventory.stop(kill=True)
+        response = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-a"})
+        assert response.status_code == 503
+        order_id = await _pending_order_of(client, user)
+    finally:
+        ensure_running(system.inventory)
+    b_first = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-b"})
+    b_retry = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-b"})
+    assert (b_first.status_code, b_retry.status_code) == (201, 201), b_retry.text
+    assert b_retry.content == b_first.content
+    assert b_first.json()["order_id"] == order_id
+    await _cart(client, user, product_id, 1)  # a new cart: reusing a key for it is refused
+    reused = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-b"})
+    assert reused.status_code == 422
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert await decrements(system, order_id) == [-2]

@@ -2,6 +2,7 @@
 
 import json
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -12,6 +13,15 @@ from microshop.common.settings import DATA_DIR, ServiceSettings, database_url_fi
 
 PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.DOTALL)
 DEV_SERVICE_CLIENTS = {"products-service": "dev-products-secret"}
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
+SMTP_DEFAULT_PORTS = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.TLS: 465, SmtpSecurity.NONE: 25}
 
 
 class AuthSettings(ServiceSettings):
@@ -51,8 +61,8 @@ class AuthSettings(ServiceSettings):
     smtp_port: int | None = env_field(None, "SMTP_PORT")
     smtp_username: str | None = env_field(None, "SMTP_USERNAME")
     smtp_password: str | None = env_field(None, "SMTP_PASSWORD")
-    smtp_starttls: bool = env_field(False, "SMTP_STARTTLS")
-    smtp_tls: bool = env_field(False, "SMTP_TLS")
+    # starttls (port 587) by default, tls = implicit TLS (465), none = plain (25; a local mail catcher).
+    smtp_security: SmtpSecurity = env_field(SmtpSecurity.STARTTLS, "SMTP_SECURITY")
     smtp_timeout: float = env_field(10.0, "SMTP_TIMEOUT", gt=0)
     smtp_from: str = env_field("microshop <no-reply@microshop.local>", "SMTP_FROM")
 
@@ -74,7 +84,7 @@ class AuthSettings(ServiceSettings):
     def effective_smtp_port(self) -> int:
         if self.smtp_port is not None:
             return self.smtp_port
-        return 465 if self.smtp_tls else 587 if self.smtp_starttls else 25
+        return SMTP_DEFAULT_PORTS[self.smtp_security]
 
     @property
     def log_codes(self) -> bool:
@@ -83,10 +93,13 @@ class AuthSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_demo_settings_in_production(self) -> Self:
-        if self.smtp_tls and self.smtp_starttls:
-            raise ValueError("Set SMTP_TLS or SMTP_STARTTLS, not both")
         if not self.is_production:
             return self
+        if self.smtp_host and self.smtp_password and self.smtp_security is SmtpSecurity.NONE:
+            raise ValueError(
+                "SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted; "
+                "use starttls or tls when MICROSHOP_ENV=production"
+            )
         if self.admin_by_username:
             raise ValueError("ADMIN_BY_USERNAME cannot be on when MICROSHOP_ENV=production; use microshop create-admin")
         if any(DEV_SERVICE_CLIENTS.get(client) == secret for client, secret in self.service_clients.items()):

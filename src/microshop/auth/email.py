@@ -7,7 +7,7 @@ import aiosmtplib
 import structlog
 from fastapi import BackgroundTasks, Request
 
-from microshop.auth.config import AuthSettings
+from microshop.auth.config import AuthSettings, SmtpSecurity
 
 log = structlog.get_logger(__name__)
 
@@ -50,8 +50,9 @@ class Mailer:
                 port=settings.effective_smtp_port,
                 username=settings.smtp_username,
                 password=settings.smtp_password,
-                use_tls=settings.smtp_tls,
-                start_tls=settings.smtp_starttls,
+                use_tls=settings.smtp_security is SmtpSecurity.TLS,
+                # aiosmtplib's default (None) upgrades only if offered; starttls must be required, none never.
+                start_tls=settings.smtp_security is SmtpSecurity.STARTTLS,
                 timeout=settings.smtp_timeout,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:

@@ -55,6 +55,14 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = env_field(10, "DB_POOL_SIZE")
     # JSON APIs take small documents; larger bodies are refused before parsing (413).
     max_body_bytes: int = env_field(64 * 1024, "MAX_BODY_BYTES", ge=1024)
+    # The HTTP server (common/http_server.py): a request line and headers over these get 431,
+    # headers slower than the timeout are dropped; beyond max_connections uvicorn answers 503.
+    max_header_bytes: int = env_field(32 * 1024, "MAX_HEADER_BYTES", ge=4096)
+    max_header_count: int = env_field(100, "MAX_HEADER_COUNT", ge=10)
+    header_timeout_seconds: float = env_field(10.0, "HEADER_TIMEOUT_SECONDS", gt=0)
+    keep_alive_seconds: int = env_field(5, "KEEP_ALIVE_SECONDS", ge=1)
+    max_connections: int = env_field(1000, "MAX_CONNECTIONS", ge=1)
+    listen_backlog: int = env_field(1024, "LISTEN_BACKLOG", ge=1)
 
     jwt_algorithm: str = env_field("RS256", "JWT_ALGORITHM", pattern="^(RS256|HS256)$")
     jwt_secret: str = env_field(DEV_JWT_SECRET, "JWT_SECRET")

@@ -8,7 +8,7 @@ from microshop.products.catalog.router import aliases as catalog_aliases
 from microshop.products.catalog.router import router as catalog_router
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import inventory_client_hook
-from microshop.products.orders.recovery import recovery_hook
+from microshop.products.orders.recovery import idempotency_cleanup_hook, recovery_hook
 from microshop.products.orders.router import checkout_router
 from microshop.products.orders.router import router as orders_router
 from microshop.products.storage import media_storage_hook, mount_media
@@ -22,7 +22,7 @@ def create_app(settings: ProductsSettings | None = None) -> FastAPI:
         title="microshop products",
         description="Catalog, carts, checkout and orders.",
         routers=[catalog_router, catalog_aliases, cart_router, checkout_router, orders_router],
-        hooks=[inventory_client_hook, media_storage_hook, recovery_hook],
+        hooks=[inventory_client_hook, media_storage_hook, recovery_hook, idempotency_cleanup_hook],
     )
     mount_media(app, settings)
     return app

@@ -34,6 +34,8 @@ class ProductsSettings(ServiceSettings):
     recovery_interval_seconds: float = env_field(60.0, "RECOVERY_INTERVAL_SECONDS")
     recovery_min_age_seconds: float = env_field(60.0, "RECOVERY_MIN_AGE_SECONDS")
     checkout_abandon_after_seconds: float = env_field(900.0, "CHECKOUT_ABANDON_AFTER")
+    # How long an Idempotency-Key keeps its request and answer (Stripe keeps them 24 h).
+    idempotency_key_ttl_hours: float = env_field(24.0, "IDEMPOTENCY_KEY_TTL_HOURS", gt=0)
 
     @property
     def body_limit(self) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     Numeric,
     String,
     UniqueConstraint,
@@ -31,7 +32,6 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'completed', 'rejected', 'cancelled')", name="status"),
         CheckConstraint("total >= 0", name="total"),
-        UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_id_idempotency_key"),
         UniqueConstraint("reservation_reference", name="uq_orders_reservation_reference"),
         # A cart has at most one pending order: a retry resumes it instead of making another.
         Index("uq_orders_cart_id_pending", "cart_id", unique=True, postgresql_where=text("status = 'pending'")),
@@ -44,6 +44,7 @@ class Order(Base):
     cart_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("carts.id"))
     status: Mapped[str] = mapped_column(String(20), server_default=PENDING)
     total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # The key that created the order, for reading; idempotency_keys binds keys (and frees them after their TTL).
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     reservation_reference: Mapped[str | None] = mapped_column(String(100))
     # Inventory's shortage list for a rejected order, so a replay answers exactly as the first time.
@@ -63,9 +64,28 @@ class OrderItem(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("orders.id", ondelete="CASCADE"))
+    # No foreign key on purpose: its KEY SHARE lock on the order, taken while the cart is locked,
+    # would invert the saga's lock order (order, then cart) and deadlock with the recovery job.
+    order_id: Mapped[int] = mapped_column(BigInteger)
     product_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(255))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     quantity: Mapped[int]
     line_total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+class IdempotencyKey(Base):
+    """One client's Idempotency-Key, bound to its request (the cart's lines) and, once settled, its answer."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_expires_at", "expires_at"),)
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the sorted (product_id, quantity) lines
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("orders.id", ondelete="CASCADE"))
+    # Both NULL while the first request is in flight (its order pending); then the answer, byte for byte.
+    status_code: Mapped[int | None] = mapped_column()
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -93,6 +93,18 @@ async def _recover_once(app: FastAPI) -> None:
     )
 
 
+async def _delete_expired_keys(app: FastAPI) -> None:
+    async with app.state.sessionmaker.begin() as session:
+        deleted = await repository.delete_expired_keys(session)
+    if deleted:
+        log.info("idempotency_keys_expired", deleted=deleted)
+
+
+# Expired Idempotency-Keys are deleted in the background of every worker, as often as recovery runs.
+idempotency_cleanup_hook = periodic(
+    "idempotency-key-cleanup", _delete_expired_keys, interval=lambda app: app.state.settings.recovery_interval_seconds
+)
+
 # The recovery job runs in the background of every worker, every RECOVERY_INTERVAL_SECONDS.
 recovery_hook = periodic(
     "checkout-recovery", _recover_once, interval=lambda app: app.state.settings.recovery_interval_seconds

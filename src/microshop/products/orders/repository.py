@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from microshop.products.orders.models import PENDING, Order, OrderItem
+from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderItem
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,6 @@ async def get_order(session: AsyncSession, *, order_id: int, for_update: bool = 
     query = select(Order).where(Order.id == order_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def get_by_key(session: AsyncSession, *, user_id: int, key: str) -> Order | None:
-    query = select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -113,3 +108,30 @@ async def lock_stale_pending(
         .with_for_update(of=Order, skip_locked=True)
     )
     return [(row.Order, bool(row.abandoned)) for row in rows]
+
+
+async def get_key(session: AsyncSession, *, user_id: int, key: str) -> IdempotencyKey | None:
+    """A live key, locked until the transaction ends; an expired one is deleted first (its name is free again)."""
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.expires_at <= func.now()
+        )
+    )
+    query = select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    return (await session.execute(query.with_for_update())).scalar_one_or_none()
+
+
+async def add_key(
+    session: AsyncSession, *, user_id: int, key: str, fingerprint: str, order_id: int, ttl: timedelta
+) -> IdempotencyKey:
+    row = IdempotencyKey(
+        user_id=user_id, key=key, fingerprint=fingerprint, order_id=order_id, expires_at=func.now() + ttl
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def delete_expired_keys(session: AsyncSession) -> int:
+    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= func.now()))
+    return result.rowcount

@@ -1,8 +1,9 @@
 """Routes of checkout and order history."""
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
@@ -43,6 +44,7 @@ IdempotencyKey = Annotated[
     responses={
         **AUTH,
         400: error_response_schema("The cart is empty (cart_empty)"),
+        422: error_response_schema("This Idempotency-Key was used for a different cart (idempotency_key_reused)"),
         409: error_response_schema(
             "Not enough stock (insufficient_stock, details.short), an archived product in the cart "
             "(product_unavailable) or the order was cancelled (order_cancelled)"
@@ -51,13 +53,22 @@ IdempotencyKey = Annotated[
     },
 )
 async def checkout(
-    user: CurrentUser, sessionmaker: SessionmakerDep, inventory: InventoryDep, idempotency_key: IdempotencyKey = None
-) -> CheckoutRead:
+    request: Request,
+    user: CurrentUser,
+    sessionmaker: SessionmakerDep,
+    inventory: InventoryDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Buy your cart: reserve its units at Inventory and place the order (safe to retry)."""
     assert user.user_id is not None
-    return await checkout_saga.checkout(
-        sessionmaker=sessionmaker, inventory=inventory, user_id=user.user_id, idempotency_key=idempotency_key
+    answer = await checkout_saga.checkout(
+        sessionmaker=sessionmaker,
+        inventory=inventory,
+        user_id=user.user_id,
+        idempotency_key=idempotency_key,
+        key_ttl=timedelta(hours=request.app.state.settings.idempotency_key_ttl_hours),
     )
+    return Response(answer.body, status_code=answer.status_code, media_type="application/json")
 
 
 @router.get("", response_model=Page[OrderRead], responses=AUTH)
