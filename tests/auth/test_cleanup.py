@@ -20,7 +20,9 @@ async def test_sweep_drops_dead_rows_and_keeps_live_ones(
     engine = create_engine(settings.database_url, pool_size=1)
     sessionmaker = make_sessionmaker(engine)
     try:
-        old = await tokens_for(client, mailbox)  # a refresh token, rate-limit counters
+        old = await tokens_for(client, mailbox)  # a refresh token
+        # A wrong password: failure counters that no later request touches.
+        await client.post("/login", json={"email": old["email"], "password": "wrong-password"})
         await register(client)  # a pending verification code
         with time_machine.travel(datetime.now(UTC) + timedelta(days=16), tick=True):
             fresh = await tokens_for(client, mailbox)

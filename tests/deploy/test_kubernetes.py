@@ -1,9 +1,12 @@
 """deploy/k8s: both overlays render with the pinned kubectl and every object is valid Kubernetes."""
 
+import ipaddress
+import json
 from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from tests.deploy.manifests import (
     DEPLOY,
@@ -172,3 +175,23 @@ def test_every_referenced_secret_exists_or_is_documented(overlay: str) -> None:
                 if overlay == "prod":
                     base_name = ref["name"]
                     assert f"`{base_name}`" in readme and f"`{ref['key']}`" in readme, ref
+
+
+def _trusted_proxies(literals: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    values = [literal.split("=", 1)[1] for literal in literals if literal.startswith("TRUSTED_PROXIES=")]
+    assert len(values) == 1
+    return [ipaddress.ip_network(entry, strict=False) for entry in json.loads(values[0])]
+
+
+def test_the_base_trusts_no_private_range_as_a_proxy() -> None:
+    base = yaml.safe_load((DEPLOY / "k8s" / "base" / "kustomization.yaml").read_text())
+    config = next(item for item in base["configMapGenerator"] if item["name"] == "microshop-config")
+    trusted = _trusted_proxies(config["literals"])
+    assert all(network.is_loopback for network in trusted), trusted
+
+
+def test_prod_trusts_exact_proxy_addresses_not_whole_private_ranges() -> None:
+    auth = named("prod", "Deployment", "auth-service")
+    env = container_env("prod", pod_spec(auth)["containers"][0])
+    trusted = _trusted_proxies([f"TRUSTED_PROXIES={env['TRUSTED_PROXIES']}"])
+    assert all(network.prefixlen >= (24 if network.version == 4 else 64) for network in trusted), trusted

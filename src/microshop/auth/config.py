@@ -48,8 +48,17 @@ class AuthSettings(ServiceSettings):
     code_ttl_minutes: int = env_field(15, "CODE_TTL_MINUTES", ge=1, le=24 * 60)
     code_max_attempts: int = env_field(5, "CODE_MAX_ATTEMPTS", ge=1, le=100)
     resend_interval_seconds: int = env_field(60, "RESEND_INTERVAL_SECONDS", ge=1)
+    # Wrong codes per email and purpose (verify, reset) across all its codes, per window; then its
+    # codes get 429 until the window passes and the owner is emailed once.
+    code_failures_per_account: int = env_field(10, "CODE_FAILURES_PER_ACCOUNT", ge=1)
+    code_failure_window_seconds: int = env_field(24 * 3600, "CODE_FAILURE_WINDOW_SECONDS", ge=1)
 
+    # Wrong passwords per window for one account from one client address, then that pair gets 429.
+    login_failures_per_account_address: int = env_field(5, "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", ge=1)
+    # Wrong passwords per window for one account from all addresses; past it only the addresses that
+    # have failed on it are refused (the right password from a fresh address still logs in).
     login_rate_limit_per_account: int = env_field(10, "LOGIN_RATE_LIMIT_PER_ACCOUNT", ge=1)
+    # Login attempts (right or wrong) per window from one client address.
     login_rate_limit_per_address: int = env_field(50, "LOGIN_RATE_LIMIT_PER_ADDRESS", ge=1)
     login_rate_window_seconds: int = env_field(300, "LOGIN_RATE_WINDOW_SECONDS", ge=1)
     # Register, verify, resend, forgot and reset share one limit per client address.

@@ -32,8 +32,27 @@ def _is_trusted(address: str, trusted: list[str]) -> bool:
     return False
 
 
+def rate_limit_bucket(address: str) -> str:
+    """What one client is counted as: an IPv4 address, an IPv6 /64 (one subscriber's usual share,
+    so cycling through its addresses gains nothing), an IPv4-mapped IPv6 address as its IPv4."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_address(request: Request) -> str:
-    """The peer, or the first untrusted hop of X-Forwarded-For when the peer is a trusted proxy."""
+    """The rate-limit bucket of the client: the peer, or the first untrusted hop of
+    X-Forwarded-For when the peer is a trusted proxy."""
+    return rate_limit_bucket(_client_ip(request))
+
+
+def _client_ip(request: Request) -> str:
     settings: AuthSettings = request.app.state.settings
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("x-forwarded-for")

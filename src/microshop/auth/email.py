@@ -35,17 +35,36 @@ class Mailer:
         )
         return message
 
+    def budget_notice(self, *, to: str, purpose: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.settings.smtp_from
+        message["To"] = to
+        message["Subject"] = "Demasiados códigos erróneos en tu cuenta"
+        message.set_content(
+            f"Alguien ha introducido demasiados códigos erróneos ({purpose}) para tu cuenta. Los códigos "
+            "quedan bloqueados durante un tiempo. Si no fuiste tú, tu contraseña sigue siendo segura."
+        )
+        return message
+
     async def send_code(self, *, to: str, code: str, purpose: str) -> None:
         """Send (or log) one code."""
-        settings = self.settings
-        if settings.log_codes:
+        if self.settings.log_codes:
             # One plain line, easy to grep: `verification_code email=... code=123456`.
             log.info(f"{LOG_EVENTS[purpose]} email={to} code={code}")
+        await self._deliver(self.message(to=to, code=code, purpose=purpose), purpose=purpose)
+
+    async def send_budget_notice(self, *, to: str, purpose: str) -> None:
+        """Tell the owner that codes for their account are refused for a while."""
+        log.warning("code_budget_exhausted", purpose=purpose)
+        await self._deliver(self.budget_notice(to=to, purpose=purpose), purpose=f"{purpose}_budget")
+
+    async def _deliver(self, message: EmailMessage, *, purpose: str) -> None:
+        settings = self.settings
         if settings.smtp_host is None:
             return
         try:
             await aiosmtplib.send(
-                self.message(to=to, code=code, purpose=purpose),
+                message,
                 hostname=settings.smtp_host,
                 port=settings.effective_smtp_port,
                 username=settings.smtp_username,

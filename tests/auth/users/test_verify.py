@@ -59,8 +59,9 @@ class TestVerify:
         body = {"email": user["email"], "code": mailbox.last_code(user["email"])}
         with later(minutes=15, seconds=1):
             response = await client.post("/verify", json=body)
+        # The same answer as any wrong code, so it tells nothing about the account.
         assert response.status_code == 400
-        assert response.json()["error"]["code"] == "code_expired"
+        assert response.json()["error"]["code"] == "invalid_code"
 
     async def test_code_still_works_just_before_expiry(self, client: httpx.AsyncClient, mailbox: Mailbox) -> None:
         user = await register(client)
@@ -78,9 +79,8 @@ class TestVerify:
             response = await client.post("/verify", json={"email": user["email"], "code": wrong(code)})
             assert response.status_code == 400
         locked = await client.post("/verify", json={"email": user["email"], "code": code})
-        assert locked.status_code == 429
-        assert locked.json()["error"]["code"] == "too_many_attempts"
-        assert int(locked.headers["Retry-After"]) >= 1
+        assert locked.status_code == 400
+        assert locked.json()["error"]["code"] == "invalid_code"
 
     async def test_a_new_code_unlocks_after_the_try_limit(self, client: httpx.AsyncClient, mailbox: Mailbox) -> None:
         user = await register(client)
@@ -94,18 +94,21 @@ class TestVerify:
 
 
 class TestResend:
-    async def test_resend_sends_a_new_code_and_the_old_one_dies(
+    async def test_a_resend_leaves_the_code_already_sent_valid(
         self, client: httpx.AsyncClient, mailbox: Mailbox
     ) -> None:
+        # Anyone may ask for a resend for any address: that must not void the owner's code.
         user = await register(client)
-        old = mailbox.last_code(user["email"])
+        first = mailbox.last_code(user["email"])
         response = await client.post("/verify/resend", json={"email": user["email"]})
         assert response.status_code == 202
         assert len(mailbox.to(user["email"])) == 2
+        assert (await client.post("/verify", json={"email": user["email"], "code": first})).status_code == 200
+
+    async def test_a_resend_sends_a_code_that_works_too(self, client: httpx.AsyncClient, mailbox: Mailbox) -> None:
+        user = await register(client)
+        assert (await client.post("/verify/resend", json={"email": user["email"]})).status_code == 202
         new = mailbox.last_code(user["email"])
-        if new != old:  # one chance in a million that the random codes coincide
-            stale = await client.post("/verify", json={"email": user["email"], "code": old})
-            assert stale.status_code == 400
         assert (await client.post("/verify", json={"email": user["email"], "code": new})).status_code == 200
 
     async def test_second_resend_within_a_minute_is_429_then_allowed(

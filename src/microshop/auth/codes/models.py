@@ -11,7 +11,8 @@ PURPOSE_VERIFY, PURPOSE_RESET = "verify", "reset"
 
 
 class OneTimeCode(Base):
-    """At most one live code per user and purpose: sending a new one replaces the old."""
+    """One row per user and purpose: the code sent last, and the one sent before it, which stays
+    valid until it expires (so asking for a code again voids nobody's code); one try counter for both."""
 
     __tablename__ = "one_time_codes"
     __table_args__ = (
@@ -27,3 +28,5 @@ class OneTimeCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    previous_code_hash: Mapped[str | None] = mapped_column(String(128))
+    previous_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,14 +10,32 @@ from microshop.auth.codes.models import OneTimeCode
 
 
 async def replace(
-    session: AsyncSession, *, user_id: int, purpose: str, code_hash: str, now: datetime, expires_at: datetime
+    session: AsyncSession,
+    *,
+    user_id: int,
+    purpose: str,
+    code_hash: str,
+    now: datetime,
+    expires_at: datetime,
+    max_attempts: int,
 ) -> None:
-    """Store a new code for (user, purpose); the previous one, if any, stops working."""
-    values = {"code_hash": code_hash, "attempts": 0, "created_at": now, "expires_at": expires_at}
+    """Store a new code for (user, purpose). The one it replaces stays valid until it expires, sharing
+    the try counter, unless it is already used up (then both start afresh)."""
+    table = OneTimeCode.__table__
+    keep = (table.c.expires_at > now) & (table.c.attempts < max_attempts)
+    fresh = {"code_hash": code_hash, "created_at": now, "expires_at": expires_at}
     statement = (
         insert(OneTimeCode)
-        .values(user_id=user_id, purpose=purpose, **values)
-        .on_conflict_do_update(constraint="uq_one_time_codes_user_id_purpose", set_=values)
+        .values(user_id=user_id, purpose=purpose, attempts=0, **fresh)
+        .on_conflict_do_update(
+            constraint="uq_one_time_codes_user_id_purpose",
+            set_={
+                **fresh,
+                "previous_code_hash": case((keep, table.c.code_hash), else_=None),
+                "previous_expires_at": case((keep, table.c.expires_at), else_=None),
+                "attempts": case((keep, table.c.attempts), else_=0),
+            },
+        )
     )
     await session.execute(statement)
 

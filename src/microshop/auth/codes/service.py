@@ -8,16 +8,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.codes import repository
+from microshop.auth.codes.models import OneTimeCode
 from microshop.auth.config import AuthSettings
-from microshop.common.errors import AppError, BadRequest, TooManyRequests
+from microshop.auth.email import Outbox
+from microshop.auth.ratelimit import service as ratelimit
+from microshop.auth.validation import email_key
+from microshop.common.errors import BadRequest
 
 
 class InvalidCode(BadRequest):
     code = "invalid_code"
 
 
-class ExpiredCode(AppError):
-    status_code, code = 400, "code_expired"
+TOO_MANY_WRONG = "Too many wrong codes for this account: try again later"
 
 
 def _digest(salt: str, code: str) -> str:
@@ -35,7 +38,7 @@ def matches(code: str, stored: str) -> bool:
 
 
 async def issue(session: AsyncSession, *, settings: AuthSettings, user_id: int, purpose: str) -> str:
-    """A new code for this user and purpose (the old one dies); returns it in clear to be sent."""
+    """A new code for this user and purpose (the previous one stays valid until it expires); returns it in clear."""
     code = f"{secrets.randbelow(10**6):06d}"
     now = datetime.now(UTC)
     await repository.replace(
@@ -45,26 +48,50 @@ async def issue(session: AsyncSession, *, settings: AuthSettings, user_id: int, 
         code_hash=hash_code(code),
         now=now,
         expires_at=now + timedelta(minutes=settings.code_ttl_minutes),
+        max_attempts=settings.code_max_attempts,
     )
     return code
 
 
-async def consume(session: AsyncSession, *, settings: AuthSettings, user_id: int, purpose: str, code: str) -> None:
-    """Accept the right live code once; count wrong tries, and refuse all after the last allowed one."""
-    stored = await repository.get_for_update(session, user_id=user_id, purpose=purpose)
-    if stored is None:
-        raise InvalidCode("Invalid code")
+def _accepts(stored: OneTimeCode, code: str, *, settings: AuthSettings, now: datetime) -> bool:
     if stored.attempts >= settings.code_max_attempts:
-        raise TooManyRequests(
-            "Too many wrong codes: ask for a new one",
-            code="too_many_attempts",
-            retry_after=settings.resend_interval_seconds,
-        )
-    if stored.expires_at <= datetime.now(UTC):
-        raise ExpiredCode("The code has expired: ask for a new one")
-    if not matches(code, stored.code_hash):
+        return False
+    if stored.expires_at > now and matches(code, stored.code_hash):
+        return True
+    previous_live = stored.previous_expires_at is not None and stored.previous_expires_at > now
+    return previous_live and stored.previous_code_hash is not None and matches(code, stored.previous_code_hash)
+
+
+async def consume(
+    session: AsyncSession,
+    *,
+    settings: AuthSettings,
+    outbox: Outbox,
+    email: str,
+    user_id: int | None,
+    owner_email: str | None,
+    purpose: str,
+    code: str,
+) -> None:
+    """Accept a live code once. Every wrong, used-up or expired code, and any code for an unknown
+    email, is the same 400 invalid_code and counts against the email's failure budget; once that is
+    spent, every code for it is 429 too_many_attempts until the window passes (the owner is told once).
+    Known and unknown emails thus answer the same sequence."""
+    budget = f"code-failed:{purpose}:{email_key(email)}"
+    window = settings.code_failure_window_seconds
+    failures, started = (await ratelimit.current(session, keys=[budget], window_seconds=window)).get(budget, (0, None))
+    if started is not None and failures >= settings.code_failures_per_account:
+        raise ratelimit.refuse(started, window_seconds=window, message=TOO_MANY_WRONG, code="too_many_attempts")
+    now = datetime.now(UTC)
+    stored = None if user_id is None else await repository.get_for_update(session, user_id=user_id, purpose=purpose)
+    if stored is not None and _accepts(stored, code, settings=settings, now=now):
+        await repository.remove(session, stored.id)
+        return
+    if stored is not None:
         await repository.count_attempt(session, stored.id)
-        # The wrong try must count although this request fails (the session dependency rolls back).
-        await session.commit()
-        raise InvalidCode("Invalid code")
-    await repository.remove(session, stored.id)
+    # Committed at once (with the try above): the failure counts although this request fails.
+    counted = await ratelimit.count(session, keys=[budget], window_seconds=window)
+    if counted[budget] == settings.code_failures_per_account and owner_email is not None:
+        # Sent now, after the commit above: background tasks do not run when the request fails.
+        await outbox.mailer.send_budget_notice(to=owner_email, purpose=purpose)
+    raise InvalidCode("Invalid or expired code: check it or ask for a new one")

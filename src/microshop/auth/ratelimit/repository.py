@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, text
+from sqlalchemy import case, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,3 +38,14 @@ async def delete_expired(session: AsyncSession, *, before: datetime) -> int:
     """Drop counters whose window started before `before`."""
     result = await session.execute(delete(RateLimitCounter).where(RateLimitCounter.window_start < before))
     return result.rowcount or 0
+
+
+async def current(
+    session: AsyncSession, *, keys: list[str], now: datetime, window: timedelta
+) -> dict[str, tuple[int, datetime]]:
+    """The hits of each key's running window, without counting one (keys with none are absent)."""
+    table = RateLimitCounter.__table__
+    statement = select(table.c.key, table.c.hits, table.c.window_start).where(
+        table.c.key.in_(keys), table.c.window_start > now - window
+    )
+    return {row.key: (row.hits, row.window_start) for row in (await session.execute(statement)).all()}

@@ -70,23 +70,44 @@ async def issue_pair(
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=int(lifetime.total_seconds()))
 
 
+TOO_MANY_LOGINS = "Too many login attempts: try again later"
+
+
+def _failure_keys(*, email: str, address: str) -> tuple[str, str]:
+    account = email_key(email)
+    return f"login-failed:account:{account}", f"login-failed:pair:{address} {account}"
+
+
+async def _refuse_after_failures(session: AsyncSession, *, settings: AuthSettings, email: str, address: str) -> None:
+    """Wrong passwords are limited per (account, address); past the account-wide cap, only addresses
+    that have themselves failed on this account are refused, so strangers cannot lock the owner out."""
+    account, pair = _failure_keys(email=email, address=address)
+    counts = await ratelimit.current(session, keys=[account, pair], window_seconds=settings.login_rate_window_seconds)
+    pair_failures, pair_started = counts.get(pair, (0, None))
+    account_failures, account_started = counts.get(account, (0, None))
+    window = settings.login_rate_window_seconds
+    if pair_started and pair_failures >= settings.login_failures_per_account_address:
+        raise ratelimit.refuse(pair_started, window_seconds=window, message=TOO_MANY_LOGINS)
+    if pair_failures and account_started and account_failures >= settings.login_rate_limit_per_account:
+        raise ratelimit.refuse(account_started, window_seconds=window, message=TOO_MANY_LOGINS)
+
+
 async def login(
     session: AsyncSession, *, settings: AuthSettings, keys: SigningKeys, email: str, password: str, address: str
 ) -> TokenPair:
     """Check the password (same answer and cost for unknown accounts); unverified accounts get 403."""
     user = await users_repository.get_by_email(session, email)
-    limits = {
-        f"login:address:{address}": settings.login_rate_limit_per_address,
-        f"login:account:{email_key(email)}": settings.login_rate_limit_per_account,
-    }
     await ratelimit.hit(
         session,
-        limits=limits,
+        limits={f"login:address:{address}": settings.login_rate_limit_per_address},
         window_seconds=settings.login_rate_window_seconds,
-        message="Too many login attempts: try again later",
+        message=TOO_MANY_LOGINS,
     )
+    await _refuse_after_failures(session, settings=settings, email=email, address=address)
     hashed = user.hashed_password if user else None
     if not await passwords.verify_password(password, hashed, rounds=settings.bcrypt_rounds) or user is None:
+        keys = _failure_keys(email=email, address=address)
+        await ratelimit.count(session, keys=list(keys), window_seconds=settings.login_rate_window_seconds)
         raise InvalidCredentials("Incorrect email or password")
     if not user.is_verified:
         raise NotVerified("Verify your account first: enter the 6-digit code we emailed you (POST /verify)")

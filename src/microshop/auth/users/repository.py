@@ -4,6 +4,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.users.models import User
+from microshop.auth.validation import email_key
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -11,8 +12,8 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def get_by_email(session: AsyncSession, email: str, *, for_update: bool = False) -> User | None:
-    """The account with this email, ignoring case (uses the lower(email) unique index)."""
-    statement = select(User).where(func.lower(User.email) == func.lower(email))
+    """The account with this email, as normalized by email_key (its unique index)."""
+    statement = select(User).where(User.email_normalized == email_key(email))
     if for_update:
         # NO KEY UPDATE: the id never changes, so inserts referencing the user (tokens) are not blocked.
         statement = statement.with_for_update(key_share=True)
@@ -20,9 +21,9 @@ async def get_by_email(session: AsyncSession, email: str, *, for_update: bool = 
 
 
 async def find_taken(session: AsyncSession, *, email: str, username: str) -> list[User]:
-    """Accounts that already use this email or username, ignoring case."""
+    """Accounts that already use this email (normalized) or username (ignoring case)."""
     statement = select(User).where(
-        or_(func.lower(User.email) == func.lower(email), func.lower(User.username) == func.lower(username))
+        or_(User.email_normalized == email_key(email), func.lower(User.username) == func.lower(username))
     )
     return list((await session.execute(statement)).scalars())
 

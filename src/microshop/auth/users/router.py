@@ -44,10 +44,10 @@ async def register(
 @router.post("/users/verify", response_model=MessageResponse, responses=CODE_ERRORS)
 @router.post("/verify", response_model=MessageResponse, responses=CODE_ERRORS)
 async def verify(
-    body: VerifyRequest, session: SessionDep, settings: SettingsDep, address: ClientAddress
+    body: VerifyRequest, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
     """Verify an account with the emailed code."""
-    await service.verify(session, settings=settings, email=body.email, code=body.code, address=address)
+    await service.verify(session, settings=settings, outbox=outbox, email=body.email, code=body.code, address=address)
     return MessageResponse(message="Cuenta verificada")
 
 
@@ -55,7 +55,7 @@ async def verify(
 async def resend_verification(
     body: EmailRequest, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
-    """Send a new verification code (the previous one stops working)."""
+    """Send a new verification code (the previous one still works until it expires)."""
     await service.resend_verification(session, settings=settings, outbox=outbox, email=body.email, address=address)
     return MessageResponse(message=ACCEPTED)
 
@@ -71,11 +71,17 @@ async def forgot_password(
 
 @router.post("/password/reset", response_model=MessageResponse, responses=CODE_ERRORS)
 async def reset_password(
-    body: PasswordReset, session: SessionDep, settings: SettingsDep, address: ClientAddress
+    body: PasswordReset, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
     """Set a new password with the emailed code; every session of the account is logged out."""
     await service.reset_password(
-        session, settings=settings, email=body.email, code=body.code, new_password=body.new_password, address=address
+        session,
+        settings=settings,
+        outbox=outbox,
+        email=body.email,
+        code=body.code,
+        new_password=body.new_password,
+        address=address,
     )
     return MessageResponse(message="Contraseña actualizada")
 

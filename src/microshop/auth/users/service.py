@@ -51,7 +51,7 @@ async def _limit_sending(session: AsyncSession, *, settings: AuthSettings, purpo
 
 
 def _raise_taken(existing: list[User], *, email: str, username: str) -> None:
-    if any(user.email.lower() == email.lower() for user in existing):
+    if any(user.email_normalized == email_key(email) for user in existing):
         raise EmailTaken("An account with this email already exists")
     if existing:
         raise UsernameTaken(f"The username {username!r} is taken")
@@ -69,6 +69,7 @@ async def register(
         username=data.username,
         name=data.name,
         email=data.email,
+        email_normalized=email_key(data.email),
         hashed_password=hashed,
         is_verified=False,
         role=ROLE_ADMIN if is_admin else ROLE_USER,
@@ -91,20 +92,31 @@ def _names(data: UserCreate) -> dict[str, str]:
     return {"email": data.email, "username": data.username}
 
 
-async def verify(session: AsyncSession, *, settings: AuthSettings, email: str, code: str, address: str) -> None:
+async def verify(
+    session: AsyncSession, *, settings: AuthSettings, outbox: Outbox, email: str, code: str, address: str
+) -> None:
     """Mark the account verified when the code is right."""
     await _limit_address(session, settings=settings, address=address)
     user = await repository.get_by_email(session, email, for_update=True)
-    if user is None or user.is_verified:
-        raise codes.InvalidCode("Invalid code")
-    await codes.consume(session, settings=settings, user_id=user.id, purpose=PURPOSE_VERIFY, code=code)
-    user.is_verified = True
+    pending = user if user is not None and not user.is_verified else None
+    await codes.consume(
+        session,
+        settings=settings,
+        outbox=outbox,
+        email=email,
+        user_id=pending.id if pending else None,
+        owner_email=pending.email if pending else None,
+        purpose=PURPOSE_VERIFY,
+        code=code,
+    )
+    if pending is not None:
+        pending.is_verified = True
 
 
 async def resend_verification(
     session: AsyncSession, *, settings: AuthSettings, outbox: Outbox, email: str, address: str
 ) -> None:
-    """A new code for an unverified account (the old one dies); the same answer for any email."""
+    """A new code for an unverified account (the old one works until it expires); the same answer for any email."""
     await _limit_address(session, settings=settings, address=address)
     await _limit_sending(session, settings=settings, purpose=PURPOSE_VERIFY, email=email)
     user = await repository.get_by_email(session, email)
@@ -129,15 +141,31 @@ async def forgot_password(
 
 
 async def reset_password(
-    session: AsyncSession, *, settings: AuthSettings, email: str, code: str, new_password: str, address: str
+    session: AsyncSession,
+    *,
+    settings: AuthSettings,
+    outbox: Outbox,
+    email: str,
+    code: str,
+    new_password: str,
+    address: str,
 ) -> None:
     """Set a new password with a reset code; every refresh token of the user dies."""
     await _limit_address(session, settings=settings, address=address)
     hashed = await passwords.hash_password(new_password, rounds=settings.bcrypt_rounds)
     user = await repository.get_by_email(session, email, for_update=True)
-    if user is None:
+    await codes.consume(
+        session,
+        settings=settings,
+        outbox=outbox,
+        email=email,
+        user_id=user.id if user else None,
+        owner_email=user.email if user else None,
+        purpose=PURPOSE_RESET,
+        code=code,
+    )
+    if user is None:  # consume refuses every code for an unknown email; never reached
         raise codes.InvalidCode("Invalid code")
-    await codes.consume(session, settings=settings, user_id=user.id, purpose=PURPOSE_RESET, code=code)
     user.hashed_password = hashed
     user.is_verified = True  # the code proved the mailbox is theirs
     await tokens_service.revoke_all_sessions(session, user_id=user.id, reason="password_reset")
@@ -185,6 +213,7 @@ async def create_verified(
         username=username,
         name=name or username,
         email=email,
+        email_normalized=email_key(email),
         hashed_password=hashed,
         is_verified=True,
         role=role,
