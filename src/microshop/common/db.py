@@ -1,4 +1,10 @@
-"""Database plumbing: one engine per service, bound to the service's own schema."""
+"""Database plumbing: one engine per service, bound to the service's own schema.
+
+The request's session (`SessionDep`) is its unit of work: committed when the route returns, rolled
+back when it raises. The one exception: a write that must survive a failed request (a revoked
+token family, say) raises an error that also inherits `CommitThenRaise`; the session dependency
+then commits what the request wrote before the error is rendered.
+"""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -56,6 +62,10 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+class CommitThenRaise(Exception):
+    """Mix into an error class whose request's writes must be committed although it answers an error."""
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit when the route returns, roll back when it raises."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -63,6 +73,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
+        except CommitThenRaise:
+            await session.commit()
+            raise
         except BaseException:
             await session.rollback()
             raise

@@ -17,6 +17,7 @@ from microshop.auth.tokens.schemas import ServiceToken, TokenPair
 from microshop.auth.users import repository as users_repository
 from microshop.auth.users.models import User
 from microshop.auth.validation import email_key
+from microshop.common.db import CommitThenRaise
 from microshop.common.errors import Forbidden, Unauthorized
 from microshop.common.security import ROLE_SERVICE
 
@@ -27,6 +28,10 @@ class InvalidCredentials(Unauthorized):
 
 class InvalidRefreshToken(Unauthorized):
     code = "invalid_refresh_token"
+
+
+class RefreshTokenReused(CommitThenRaise, InvalidRefreshToken):
+    """A rotated token came back: its family is revoked, and that must stand although the request fails."""
 
 
 class InvalidClient(Unauthorized):
@@ -52,10 +57,12 @@ async def issue_pair(
     access = jwt.mint(keys, settings, subject=user.email, role=user.role, user_id=user.id, lifetime=lifetime)
     refresh = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    if family_id is None:
+        family_id = await repository.add_family(session, user_id=user.id, now=now)
     await repository.add(
         session,
         user_id=user.id,
-        family_id=family_id or uuid.uuid4(),
+        family_id=family_id,
         token_hash=_hash_token(refresh),
         now=now,
         expires_at=now + timedelta(days=settings.refresh_token_days),
@@ -112,27 +119,36 @@ async def login(
 
 async def refresh(session: AsyncSession, *, settings: AuthSettings, keys: SigningKeys, refresh_token: str) -> TokenPair:
     """Rotate: the presented token dies, a new one of the same family is issued; a reused one kills the family."""
-    stored = await repository.get_for_update(session, _hash_token(refresh_token))
+    token_hash = _hash_token(refresh_token)
+    family_id = await repository.family_of(session, token_hash)
+    family = await repository.lock_family(session, family_id) if family_id else None
+    stored = await repository.get_for_update(session, token_hash) if family else None
     now = datetime.now(UTC)
-    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+    if family is None or family.revoked_at is not None or stored is None:
         raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
     if stored.rotated_at is not None:
-        await repository.revoke_family(session, family_id=stored.family_id, now=now)
-        # The revocation must stand although this request fails (the session dependency rolls back).
-        await session.commit()
-        raise InvalidRefreshToken("Refresh token already used: every session it started is revoked, log in again")
+        await repository.revoke_families(session, [family.id], now=now, reason="reuse")
+        raise RefreshTokenReused("Refresh token already used: every session it started is revoked, log in again")
+    if stored.revoked_at is not None or stored.expires_at <= now:
+        raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
     user = await users_repository.get(session, stored.user_id)
     if user is None:
         raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
     await repository.mark_rotated(session, token_id=stored.id, now=now)
-    return await issue_pair(session, settings=settings, keys=keys, user=user, family_id=stored.family_id)
+    return await issue_pair(session, settings=settings, keys=keys, user=user, family_id=family.id)
 
 
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
     """Revoke the session this refresh token belongs to; unknown tokens are ignored."""
-    stored = await repository.get_for_update(session, _hash_token(refresh_token))
-    if stored is not None:
-        await repository.revoke_family(session, family_id=stored.family_id, now=datetime.now(UTC))
+    family_id = await repository.family_of(session, _hash_token(refresh_token))
+    if family_id is not None and await repository.lock_family(session, family_id) is not None:
+        await repository.revoke_families(session, [family_id], now=datetime.now(UTC), reason="logout")
+
+
+async def revoke_all_sessions(session: AsyncSession, *, user_id: int, reason: str) -> None:
+    """Revoke every family of a user (the caller holds the user row, per the lock order)."""
+    family_ids = await repository.lock_families_of_user(session, user_id)
+    await repository.revoke_families(session, family_ids, now=datetime.now(UTC), reason=reason)
 
 
 def client_credentials(

@@ -15,7 +15,8 @@ async def get_by_email(session: AsyncSession, email: str, *, for_update: bool = 
     """The account with this email, as normalized by email_key (its unique index)."""
     statement = select(User).where(User.email_normalized == email_key(email))
     if for_update:
-        statement = statement.with_for_update()
+        # NO KEY UPDATE: the id never changes, so inserts referencing the user (tokens) are not blocked.
+        statement = statement.with_for_update(key_share=True)
     return (await session.execute(statement)).scalar_one_or_none()
 
 

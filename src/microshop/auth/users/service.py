@@ -12,7 +12,7 @@ from microshop.auth.codes.models import PURPOSE_RESET, PURPOSE_VERIFY
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Outbox
 from microshop.auth.ratelimit import service as ratelimit
-from microshop.auth.tokens import repository as tokens_repository
+from microshop.auth.tokens import service as tokens_service
 from microshop.auth.users import repository
 from microshop.auth.users.models import ROLE_ADMIN, ROLE_USER, User
 from microshop.auth.users.schemas import UserCreate
@@ -168,7 +168,7 @@ async def reset_password(
         raise codes.InvalidCode("Invalid code")
     user.hashed_password = hashed
     user.is_verified = True  # the code proved the mailbox is theirs
-    await tokens_repository.revoke_all_for_user(session, user_id=user.id, now=datetime.now(UTC))
+    await tokens_service.revoke_all_sessions(session, user_id=user.id, reason="password_reset")
 
 
 async def get_profile(session: AsyncSession, *, user_id: int) -> User:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_auth_normalized_email"
-down_revision: str | None = "0001_auth"
+down_revision: str | None = "0002_auth_refresh_families"
 branch_labels = None
 depends_on = None
 
