@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from microshop.common.errors import AppError
+from microshop.common.ids import MAX_ID
 from microshop.products.catalog.schemas import (
-    BIGINT_MAX,
     ProductCreate,
     ProductQuery,
     ProductUpdate,
@@ -121,5 +121,5 @@ def feature_filters(request: Request) -> dict[str, list[str]]:
 ProductCreateInput = Annotated[ProductInput[ProductCreate], Depends(product_create_input)]
 ProductUpdateInput = Annotated[ProductInput[ProductUpdate], Depends(product_update_input)]
 FeatureFilters = Annotated[dict[str, list[str]], Depends(feature_filters)]
-ProductIdPath = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The product's id")]
+ProductIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id")]
 ListingQuery = Annotated[ProductQuery, Query()]
