@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from microshop.common.errors import AppError
 from microshop.common.ids import MAX_ID
 from microshop.products.catalog.schemas import (
+    MAX_FEATURES_JSON,
     ProductCreate,
     ProductQuery,
     ProductUpdate,
@@ -60,9 +61,13 @@ def _form_values(form: FormData) -> tuple[dict[str, Any], UploadFile | None]:
             continue  # an empty form field means "not given"
         raw[field] = value or None
     if "features" in raw:
+        # The same size bound as the JSON body's, checked before parsing; the depth bound is the
+        # schema's, and the parser's own recursion limit is only a backstop (RecursionError, not a 500).
+        if len(raw["features"]) > MAX_FEATURES_JSON:
+            raise _invalid(("features",), f"must be at most {MAX_FEATURES_JSON} characters", "string_too_long")
         try:
             raw["features"] = json.loads(raw["features"], parse_constant=_refuse_constant)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _invalid(("features",), "must be a JSON object", "json_invalid") from None
     image = form.get("image")
     if isinstance(image, str):
