@@ -121,7 +121,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
-    where = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
+    where = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path", "header"))
     message = f"{where}: {first['msg']}" if where else str(first["msg"])
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
 

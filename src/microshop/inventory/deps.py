@@ -4,11 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from microshop.common.errors import AppError
+from microshop.common.ids import invalid_id, parse_id
 from microshop.common.security import ROLE_ADMIN, ROLE_SERVICE, Principal, require_role
 from microshop.inventory.config import InventorySettings
-
-MAX_BIGINT = 2**63 - 1
 
 
 async def get_settings(request: Request) -> InventorySettings:
@@ -28,10 +26,10 @@ async def writer_actor(
     """The ledger's actor: `user:<id>`, `service:<client>`, or `user:<id> via service:<client>`."""
     if not principal.is_service or on_behalf_of is None:
         return principal.actor
-    value = on_behalf_of.strip()
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_BIGINT:
-        raise AppError("X-On-Behalf-Of must be a positive integer user id", code="validation_error", status_code=422)
-    return f"user:{int(value)} via {principal.actor}"
+    user_id = parse_id(on_behalf_of)
+    if user_id is None:
+        raise invalid_id("header", "X-On-Behalf-Of", "must be a positive integer user id")
+    return f"user:{user_id} via {principal.actor}"
 
 
 SettingsDep = Annotated[InventorySettings, Depends(get_settings)]

@@ -42,7 +42,9 @@ async def test_login_and_verify_show_the_services_errors(shop: Shop) -> None:
     code = await shop.code_after(email, mails=0)
     await page.get_by_label("Verification code").fill(f"{(int(code) + 1) % 1_000_000:06d}")
     await page.get_by_role("button", name="Verify").click()
-    await expect(page.get_by_test_id("verify-error")).to_have_text("Invalid or expired code: check it or ask for a new one")
+    await expect(page.get_by_test_id("verify-error")).to_have_text(
+        "Invalid or expired code: check it or ask for a new one"
+    )
 
     await page.get_by_role("button", name="Resend code").click()
     await expect(page.get_by_test_id("verify-notice")).to_contain_text("A new code is on its way")

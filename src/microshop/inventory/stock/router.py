@@ -6,16 +6,17 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import AppError, error_response_schema
+from microshop.common.ids import MAX_ID, invalid_id, parse_id
 from microshop.common.schemas import Page
 from microshop.common.security import AdminUser, AnyCaller
-from microshop.inventory.deps import MAX_BIGINT, SettingsDep, WriterActor
+from microshop.inventory.deps import SettingsDep, WriterActor
 from microshop.inventory.stock import service
 from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry, StockUpdate, StockWrite
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
 MAX_BATCH = 200
-PathProductId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="The product's id")]
+PathProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id")]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 
@@ -36,10 +37,10 @@ async def batch_ids(
     """Parse `?product_ids=1,2,3` (repeating the parameter works too)."""
     if product_ids is None:
         return None
-    parts = [part.strip() for value in product_ids for part in value.split(",") if part.strip()]
-    if not all(part.isascii() and part.isdigit() and 0 < int(part) <= MAX_BIGINT for part in parts):
-        raise AppError("product_ids: every id must be a positive integer", code="validation_error", status_code=422)
-    ids = sorted({int(part) for part in parts})
+    parsed = [parse_id(part) for value in product_ids for part in value.split(",") if part.strip()]
+    if any(product_id is None for product_id in parsed):
+        raise invalid_id("query", "product_ids", "every id must be a positive integer")
+    ids = sorted({product_id for product_id in parsed if product_id is not None})
     if len(ids) > MAX_BATCH:
         raise AppError(f"product_ids: at most {MAX_BATCH} ids per request", code="validation_error", status_code=422)
     return ids
@@ -52,7 +53,7 @@ async def list_inventory(
     product_ids: Annotated[list[int] | None, Depends(batch_ids)],
     page: PageNumber = 1,
     page_size: PageSize = 20,
-    low_stock: Annotated[int | None, Query(ge=0, le=MAX_BIGINT, description="Only stock <= N")] = None,
+    low_stock: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only stock <= N")] = None,
 ) -> Page[InventoryItemRead]:
     """List stock by product id; `product_ids` answers a batch lookup in one page."""
     return await service.list_items(

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from microshop.common.db import SessionDep
+from microshop.common.ids import MAX_ID
 from microshop.common.security import CurrentUser
 from microshop.products.cart import repository
 from microshop.products.cart.models import CartItem
 from microshop.products.cart.service import CartItemNotFound
 
-ItemId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A cart item's id")]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="A cart item's id")]
 
 
 async def valid_owned_cart_item(item_id: ItemId, user: CurrentUser, session: SessionDep) -> CartItem:

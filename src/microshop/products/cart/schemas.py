@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, Field
 
+from microshop.common.ids import MAX_ID
 from microshop.common.schemas import Money
 from microshop.products.cart.models import MAX_QUANTITY
 
@@ -9,7 +10,7 @@ Quantity = Field(ge=1, le=MAX_QUANTITY, description=f"1 to {MAX_QUANTITY} units"
 
 
 class CartItemCreate(BaseModel):
-    product_id: int = Field(ge=1, le=2**63 - 1)
+    product_id: int = Field(ge=1, le=MAX_ID)
     quantity: int = Quantity
 
 

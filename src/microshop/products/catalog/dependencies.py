@@ -10,8 +10,9 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from microshop.common.errors import AppError
+from microshop.common.ids import MAX_ID
 from microshop.products.catalog.schemas import (
-    BIGINT_MAX,
+    MAX_FEATURES_JSON,
     ProductCreate,
     ProductQuery,
     ProductUpdate,
@@ -60,9 +61,13 @@ def _form_values(form: FormData) -> tuple[dict[str, Any], UploadFile | None]:
             continue  # an empty form field means "not given"
         raw[field] = value or None
     if "features" in raw:
+        # The same size bound as the JSON body's, checked before parsing; the depth bound is the
+        # schema's, and the parser's own recursion limit is only a backstop (RecursionError, not a 500).
+        if len(raw["features"]) > MAX_FEATURES_JSON:
+            raise _invalid(("features",), f"must be at most {MAX_FEATURES_JSON} characters", "string_too_long")
         try:
             raw["features"] = json.loads(raw["features"], parse_constant=_refuse_constant)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _invalid(("features",), "must be a JSON object", "json_invalid") from None
     image = form.get("image")
     if isinstance(image, str):
@@ -121,5 +126,5 @@ def feature_filters(request: Request) -> dict[str, list[str]]:
 ProductCreateInput = Annotated[ProductInput[ProductCreate], Depends(product_create_input)]
 ProductUpdateInput = Annotated[ProductInput[ProductUpdate], Depends(product_update_input)]
 FeatureFilters = Annotated[dict[str, list[str]], Depends(feature_filters)]
-ProductIdPath = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The product's id")]
+ProductIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id")]
 ListingQuery = Annotated[ProductQuery, Query()]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from microshop.common.ids import MAX_ID
 from microshop.common.schemas import Money, storable_text
 
 MAX_STOCK = 1_000_000
@@ -18,7 +19,6 @@ MAX_FEATURES_JSON = 16_384
 MAX_FEATURE_DEPTH = 4
 MAX_FEATURE_FILTERS = 20
 MAX_FEATURE_VALUE = 200
-BIGINT_MAX = 2**63 - 1
 
 
 def _check_feature_value(value: Any, depth: int) -> None:
@@ -60,7 +60,7 @@ Features = Annotated[
     dict[str, Any], AfterValidator(check_features), Field(examples=[{"brand": "ASUS", "gpu": "RTX 3060"}])
 ]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK, description="Sets the stock in Inventory")]
-ProductId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+ProductId = Annotated[int, Field(ge=1, le=MAX_ID)]
 SortKey = Literal["price", "-price", "name", "-created_at"]
 
 

@@ -6,11 +6,12 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microshop.common.db import SessionDep
+from microshop.common.ids import MAX_ID
 from microshop.common.security import CurrentUser
 from microshop.products.orders import service
 from microshop.products.orders.models import Order
 
-OrderId = Annotated[int, Path(ge=1, le=2**63 - 1, description="An order's id")]
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="An order's id")]
 
 
 async def valid_visible_order(order_id: OrderId, user: CurrentUser, session: SessionDep) -> Order:
