@@ -1,4 +1,4 @@
-"""The whole system as real processes, started once per test session and shared (DESIGN 10).
+"""The whole system as real processes, started once per test session and shared by the cross-process tests.
 
 auth (1 worker), inventory (2 workers) and products (2 workers) on free ports, one fresh
 database, and a real SMTP server (aiosmtpd) that receives the verification emails.

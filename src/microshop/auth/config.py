@@ -97,7 +97,7 @@ class AuthSettings(ServiceSettings):
 
     @property
     def log_codes(self) -> bool:
-        """Codes go to the log when there is no SMTP, and also in dev (DESIGN 10); never else in production."""
+        """Codes go to the log without SMTP, and also in dev (compose logs show them); never else in production."""
         return self.smtp_host is None or self.environment == "dev"
 
     @model_validator(mode="after")

@@ -65,7 +65,7 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
-        # A token that is sent must be valid on every route, public ones included (DESIGN 10).
+        # A token that is sent must be valid on every route, public ones included (docs/architecture.md#tokens).
         dependencies=[Depends(optional_principal)],
     )
     app.add_middleware(

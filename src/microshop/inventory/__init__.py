@@ -1,4 +1,4 @@
-"""Inventory: the single source of truth for stock (DESIGN section 4).
+"""Inventory: the single source of truth for stock (docs/architecture.md#stock-ledger).
 
 - `stock/`: stock per product and the movement ledger. Every change writes a movement in the same
   transaction, so `inventory.stock == sum(movements.delta)` per product, and `stock >= 0` is a CHECK.
@@ -7,5 +7,5 @@
   so a repeat gets the same 409) or `released`. Releasing a committed reservation gives its units back
   once (reason `compensation` or `cancel`); releasing a rejected one marks it `released` with no
   movements; releasing an unknown reference stores a tombstone so a late reservation is refused.
-- Routes live under `/api/inventory`; seed 001's `/inventory` paths are the same handlers.
+- Routes live under `/api/inventory`; the `/inventory` paths are the same handlers.
 """

@@ -9,7 +9,7 @@ from microshop.inventory.stock.router import router as stock_router
 
 
 def create_app(settings: InventorySettings | None = None) -> FastAPI:
-    """Build the inventory service: routes under `/api/inventory`, seed 001's `/inventory` aliases."""
+    """Build the inventory service: routes under `/api/inventory`, `/inventory` aliases."""
     app = create_service_app(
         settings or InventorySettings(),
         title="microshop inventory",

@@ -58,7 +58,7 @@ class TestCreate:
         )
         assert response.status_code == 201, response.text
         assert response.json()["features"] == {"color": "negro"}
-        assert response.json()["stock"] == 0  # no inventory row yet: stock 0 (DESIGN 10)
+        assert response.json()["stock"] == 0  # no inventory row yet: stock 0 (docs/architecture.md#wire-shapes)
 
     async def test_seed_001_alias_creates_too(self, catalog: Catalog) -> None:
         response = await catalog.client.post("/products", json={"name": "Alias", "price": 1}, headers=catalog.admin())

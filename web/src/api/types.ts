@@ -1,4 +1,4 @@
-/** Wire shapes of the microshop services (DESIGN.md §10 "Wire shapes"). Money is a decimal string. */
+/** Wire shapes of the microshop services (docs/architecture.md#wire-shapes). Money is a decimal string. */
 
 export type Role = 'user' | 'admin'
 

@@ -1,4 +1,4 @@
-"""Routes: register, verify, resend, password reset, profile (seed 001's /users/... paths are aliases)."""
+"""Routes: register, verify, resend, password reset, profile (the /users/... paths are aliases)."""
 
 from fastapi import APIRouter, status
 

@@ -1,4 +1,4 @@
-"""Wire shapes of reservations (DESIGN section 10)."""
+"""Wire shapes of reservations (docs/architecture.md#wire-shapes)."""
 
 from datetime import datetime
 from typing import Annotated, Literal

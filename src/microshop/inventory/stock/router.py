@@ -1,4 +1,4 @@
-"""Stock routes: `/api/inventory...` (seed 000); the app also mounts them without `/api` (seed 001)."""
+"""Stock routes: `/api/inventory...`; the app also mounts them without `/api` (aliases)."""
 
 from typing import Annotated
 
@@ -87,7 +87,7 @@ async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProdu
 async def put_stock(
     session: SessionDep, admin: AdminUser, settings: SettingsDep, product_id: PathProductId, body: StockUpdate
 ) -> InventoryItemRead:
-    """Set one product's absolute stock (creating its row if needed); admins only (DESIGN 4)."""
+    """Set one product's absolute stock (creating its row if needed); admins only."""
     return await service.set_stock(
         session, product_id=product_id, stock=body.stock, actor=admin.actor, attempts=settings.tx_attempts
     )

@@ -1,4 +1,4 @@
-"""Wire shapes of stock and the movement ledger (DESIGN section 10)."""
+"""Wire shapes of stock and the movement ledger (docs/architecture.md#wire-shapes)."""
 
 from datetime import datetime
 from typing import Annotated, Any, Literal

@@ -1,4 +1,4 @@
-"""Wire shapes of the cart (DESIGN section 10)."""
+"""Wire shapes of the cart (docs/architecture.md#wire-shapes)."""
 
 from pydantic import BaseModel, Field
 

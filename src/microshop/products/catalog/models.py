@@ -1,4 +1,4 @@
-"""The catalog's one table. Stock is not here: Inventory owns it (DESIGN 1)."""
+"""The catalog's one table. Stock is not here: Inventory owns it (docs/architecture.md#services-and-data)."""
 
 from datetime import datetime
 from decimal import Decimal

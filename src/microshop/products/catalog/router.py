@@ -1,4 +1,4 @@
-"""Catalog routes: seed 000's paths under /api/products, seed 001's /products as hidden aliases."""
+"""Catalog routes: /api/products, and /products as hidden aliases."""
 
 from typing import Any
 

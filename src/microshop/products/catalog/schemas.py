@@ -1,4 +1,4 @@
-"""Wire shapes of the catalog (DESIGN 10: Product {id, name, description, price, image_url, features, stock, ...})."""
+"""Wire shapes of the catalog (docs/architecture.md#wire-shapes)."""
 
 import json
 import math

@@ -1,4 +1,4 @@
-"""Wire shapes of orders and of the checkout answer (DESIGN section 10)."""
+"""Wire shapes of orders and of the checkout answer (docs/architecture.md#wire-shapes)."""
 
 from datetime import datetime
 from typing import Literal
