@@ -123,6 +123,10 @@ async def test_after_a_503_a_new_key_resumes_the_order_and_its_retries_replay_th
         response = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-a"})
         assert response.status_code == 503
         order_id = await _pending_order_of(client, user)
+        # Key B arrives while A's order is pending (Inventory still down): B is bound to that order.
+        # Sent now, not after the restart, so the recovery job cannot settle the order before B is seen.
+        during = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-b"})
+        assert during.status_code == 503
     finally:
         ensure_running(system.inventory)
     b_first = await client.post("/api/cart/checkout", headers={**user, "Idempotency-Key": "after-503-b"})
