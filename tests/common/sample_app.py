@@ -83,5 +83,28 @@ async def seen_request_id(request: Request, hops: Annotated[int, Query(ge=0, le=
     return {"request_id": request_id_var.get(), "downstream": downstream}
 
 
+@router.post("/lock/{first}/then/{second}")
+async def lock_two_rows(first: int, second: int, item: Item, request: Request, session: SessionDep) -> Item:
+    """Lock two rows of `sample_locks` in the order given; the first attempt of each waits for a partner.
+
+    Two such requests in opposite orders deadlock for real; PostgreSQL aborts one of them.
+    """
+    attempts: list[int] = request.app.state.lock_attempts
+    attempts.append(first)
+    await session.execute(text("SET LOCAL deadlock_timeout = '50ms'"))
+    await session.execute(text("SELECT 1 FROM sample_locks WHERE id = :id FOR UPDATE"), {"id": first})
+    if attempts.count(first) == 1:
+        await request.app.state.lock_partner.wait()
+    await session.execute(text("SELECT 1 FROM sample_locks WHERE id = :id FOR UPDATE"), {"id": second})
+    return item
+
+
+@router.post("/raise/{sqlstate}")
+async def raise_sqlstate(sqlstate: str, request: Request, session: SessionDep) -> None:
+    """Make PostgreSQL itself fail the transaction with this SQLSTATE."""
+    request.app.state.raise_attempts.append(sqlstate)
+    await session.execute(text(f"DO $$ BEGIN RAISE EXCEPTION 'sample' USING ERRCODE = '{sqlstate}'; END $$"))
+
+
 def create_app(settings: SampleSettings | None = None) -> FastAPI:
     return create_service_app(settings or SampleSettings(), title="sample", description="test app", routers=[router])

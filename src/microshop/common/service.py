@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from microshop.common.db import create_engine, make_sessionmaker, ping
+from microshop.common.db_retry import RetryDatabaseConflicts
 from microshop.common.errors import error_response_schema, install_error_handlers
 from microshop.common.http import create_http_client
 from microshop.common.limits import BodySizeLimit
@@ -68,6 +69,8 @@ def create_service_app(
         # A token that is sent must be valid on every route, public ones included (docs/architecture.md#tokens).
         dependencies=[Depends(optional_principal)],
     )
+    # Innermost, so a request that is run again passes the outer middleware only once.
+    app.add_middleware(RetryDatabaseConflicts, attempts=settings.db_retry_attempts)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     cors_origins: list[str] = env_field(["http://localhost:5173", "http://127.0.0.1:5173"], "CORS_ORIGINS")
     trusted_proxies: list[str] = env_field(["127.0.0.1", "::1"], "TRUSTED_PROXIES")
     db_pool_size: int = env_field(10, "DB_POOL_SIZE")
+    # A request that lost a deadlock or serialization conflict runs again, this many times in all
+    # (common/db_retry.py), then gets 503 database_busy.
+    db_retry_attempts: int = env_field(3, "DB_RETRY_ATTEMPTS", ge=1, le=10)
     # JSON APIs take small documents; larger bodies are refused before parsing (413).
     max_body_bytes: int = env_field(64 * 1024, "MAX_BODY_BYTES", ge=1024)
     # The HTTP server (common/http_server.py): a request line and headers over these get 431,

@@ -7,5 +7,3 @@ class InventorySettings(ServiceSettings):
     service_name: str = "inventory"
     port: int = env_field(8002, "INVENTORY_PORT")
     database_url: str = database_url_field("inventory")
-    # How often a stock transaction that lost a deadlock or serialization race is run again.
-    tx_attempts: int = env_field(5, "INVENTORY_TX_ATTEMPTS", ge=1, le=20)

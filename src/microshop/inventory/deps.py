@@ -1,16 +1,11 @@
-"""Dependencies the inventory routes share: who the ledger names, and the service's settings."""
+"""Dependencies the inventory routes share: who the ledger names."""
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header
 
 from microshop.common.ids import invalid_id, parse_id
 from microshop.common.security import ROLE_ADMIN, ROLE_SERVICE, Principal, require_role
-from microshop.inventory.config import InventorySettings
-
-
-async def get_settings(request: Request) -> InventorySettings:
-    return request.app.state.settings
 
 
 async def writer_actor(
@@ -32,5 +27,4 @@ async def writer_actor(
     return f"user:{user_id} via {principal.actor}"
 
 
-SettingsDep = Annotated[InventorySettings, Depends(get_settings)]
 WriterActor = Annotated[str, Depends(writer_actor)]

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_body, error_response_schema
 from microshop.common.security import ServiceOrAdmin
-from microshop.inventory.deps import SettingsDep, WriterActor
+from microshop.inventory.deps import WriterActor
 from microshop.inventory.errors import InsufficientStock
 from microshop.inventory.reservations import service
 from microshop.inventory.reservations.schemas import (
@@ -41,10 +41,10 @@ ERRORS = {
     },
 )
 async def reserve(
-    session: SessionDep, actor: WriterActor, settings: SettingsDep, body: ReservationCreate, response: Response
+    session: SessionDep, actor: WriterActor, body: ReservationCreate, response: Response
 ) -> ReservationRead | JSONResponse:
     """Take every item for an order, or none; idempotent on `reference`."""
-    outcome = await service.reserve(session, request=body, actor=actor, attempts=settings.tx_attempts)
+    outcome = await service.reserve(session, request=body, actor=actor)
     reservation = outcome.reservation
     if reservation.status == "rejected":
         # Returned, not raised: the rejected outcome is committed, so a repeat answers the same 409.
@@ -70,12 +70,9 @@ async def get_reservation(session: SessionDep, _: ServiceOrAdmin, reference: Pat
 async def release_reservation(
     session: SessionDep,
     actor: WriterActor,
-    settings: SettingsDep,
     reference: PathReference,
     body: Annotated[ReleaseRequest | None, Body()] = None,
 ) -> ReservationRead:
     """Put a reservation's units back once; an unknown reference is recorded so it can never commit."""
     reason = (body or ReleaseRequest()).reason
-    return await service.release(
-        session, reference=reference, reason=reason, actor=actor, attempts=settings.tx_attempts
-    )
+    return await service.release(session, reference=reference, reason=reason, actor=actor)

@@ -10,7 +10,6 @@ from microshop.inventory.errors import ReferenceConflict, ReservationNotFound, R
 from microshop.inventory.reservations import repository
 from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead
 from microshop.inventory.stock import repository as stock_repository
-from microshop.inventory.transactions import with_retries
 
 # A shortage seen while taking units can vanish before it is measured (a release came in between);
 # the units are then tried again, this many times, before the shortage is reported as seen.
@@ -23,23 +22,20 @@ class ReserveOutcome:
     created: bool
 
 
-async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: str, attempts: int) -> ReserveOutcome:
+async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: str) -> ReserveOutcome:
     """Take every item or none; a known reference answers its stored outcome and takes nothing."""
     items = [
         {"product_id": item.product_id, "quantity": item.quantity}
         for item in sorted(request.items, key=lambda item: item.product_id)
     ]
 
-    async def work() -> ReserveOutcome:
-        row = await repository.claim(session, reference=request.reference, items=items)
-        if row is None:
-            return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
-        short = await _take_all(session, items, reference=request.reference, actor=actor)
-        if short:
-            row = await repository.mark(session, request.reference, status="rejected", short=short)
-        return ReserveOutcome(ReservationRead.model_validate(row), created=True)
-
-    return await with_retries(session, work, attempts=attempts)
+    row = await repository.claim(session, reference=request.reference, items=items)
+    if row is None:
+        return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
+    short = await _take_all(session, items, reference=request.reference, actor=actor)
+    if short:
+        row = await repository.mark(session, request.reference, status="rejected", short=short)
+    return ReserveOutcome(ReservationRead.model_validate(row), created=True)
 
 
 def _replay(row: Any, items: list[dict[str, int]]) -> ReservationRead:
@@ -107,39 +103,36 @@ async def get(session: AsyncSession, *, reference: str) -> ReservationRead:
     return ReservationRead.model_validate(row)
 
 
-async def release(session: AsyncSession, *, reference: str, reason: str, actor: str, attempts: int) -> ReservationRead:
+async def release(session: AsyncSession, *, reference: str, reason: str, actor: str) -> ReservationRead:
     """Give a committed reservation's units back exactly once; an unknown reference becomes a tombstone.
 
     A rejected reservation took nothing, so it is marked released with no movements (its `short` kept).
     """
 
-    async def work() -> ReservationRead:
-        row = await repository.get(session, reference, lock=True)
-        if row is None:
-            row = await repository.tombstone(session, reference=reference, reason=reason)
-            if row is not None:
-                return ReservationRead.model_validate(row)
-            row = await repository.get(session, reference, lock=True)
-        if row.status == "released":
+    row = await repository.get(session, reference, lock=True)
+    if row is None:
+        row = await repository.tombstone(session, reference=reference, reason=reason)
+        if row is not None:
             return ReservationRead.model_validate(row)
-        if row.status == "committed":
-            items = sorted(row.items, key=lambda item: item["product_id"])
-            for item in items:
-                await stock_repository.add_stock(session, item["product_id"], item["quantity"])
-            await stock_repository.add_movements(
-                session,
-                [
-                    {
-                        "product_id": item["product_id"],
-                        "delta": item["quantity"],
-                        "reason": reason,
-                        "reference": reference,
-                        "actor": actor,
-                    }
-                    for item in items
-                ],
-            )
-        row = await repository.mark(session, reference, status="released", release_reason=reason)
+        row = await repository.get(session, reference, lock=True)
+    if row.status == "released":
         return ReservationRead.model_validate(row)
-
-    return await with_retries(session, work, attempts=attempts)
+    if row.status == "committed":
+        items = sorted(row.items, key=lambda item: item["product_id"])
+        for item in items:
+            await stock_repository.add_stock(session, item["product_id"], item["quantity"])
+        await stock_repository.add_movements(
+            session,
+            [
+                {
+                    "product_id": item["product_id"],
+                    "delta": item["quantity"],
+                    "reason": reason,
+                    "reference": reference,
+                    "actor": actor,
+                }
+                for item in items
+            ],
+        )
+    row = await repository.mark(session, reference, status="released", release_reason=reason)
+    return ReservationRead.model_validate(row)

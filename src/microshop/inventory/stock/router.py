@@ -9,7 +9,7 @@ from microshop.common.errors import AppError, error_response_schema
 from microshop.common.ids import MAX_ID, invalid_id, parse_id
 from microshop.common.schemas import Page
 from microshop.common.security import AdminUser, AnyCaller
-from microshop.inventory.deps import SettingsDep, WriterActor
+from microshop.inventory.deps import WriterActor
 from microshop.inventory.stock import service
 from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry, StockUpdate, StockWrite
 
@@ -63,14 +63,12 @@ async def list_inventory(
 
 @router.post("", response_model=InventoryItemRead, responses={**WRITE_ERRORS, 409: error_response_schema("Short")})
 async def write_stock(
-    session: SessionDep, actor: WriterActor, settings: SettingsDep, body: Annotated[StockWrite, Body()]
+    session: SessionDep, actor: WriterActor, body: Annotated[StockWrite, Body()]
 ) -> InventoryItemRead:
     """Set stock `{product_id, stock}` (upsert), or record an entry/exit `{product_id, type, quantity, reason?}`."""
     if isinstance(body, StockEntry):
-        return await service.record_entry(session, entry=body, actor=actor, attempts=settings.tx_attempts)
-    return await service.set_stock(
-        session, product_id=body.product_id, stock=body.stock, actor=actor, attempts=settings.tx_attempts
-    )
+        return await service.record_entry(session, entry=body, actor=actor)
+    return await service.set_stock(session, product_id=body.product_id, stock=body.stock, actor=actor)
 
 
 @router.get(
@@ -85,12 +83,10 @@ async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProdu
 
 @router.put("/{product_id}", response_model=InventoryItemRead, responses=WRITE_ERRORS)
 async def put_stock(
-    session: SessionDep, admin: AdminUser, settings: SettingsDep, product_id: PathProductId, body: StockUpdate
+    session: SessionDep, admin: AdminUser, product_id: PathProductId, body: StockUpdate
 ) -> InventoryItemRead:
     """Set one product's absolute stock (creating its row if needed); admins only."""
-    return await service.set_stock(
-        session, product_id=product_id, stock=body.stock, actor=admin.actor, attempts=settings.tx_attempts
-    )
+    return await service.set_stock(session, product_id=product_id, stock=body.stock, actor=admin.actor)
 
 
 @router.get(

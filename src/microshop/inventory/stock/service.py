@@ -8,7 +8,6 @@ from microshop.common.schemas import Page
 from microshop.inventory.errors import InsufficientStock, StockNotFound
 from microshop.inventory.stock import repository
 from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry
-from microshop.inventory.transactions import with_retries
 
 
 async def get_item(session: AsyncSession, *, product_id: int) -> InventoryItemRead:
@@ -32,45 +31,37 @@ async def list_items(
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 
-async def set_stock(
-    session: AsyncSession, *, product_id: int, stock: int, actor: str, attempts: int
-) -> InventoryItemRead:
+async def set_stock(session: AsyncSession, *, product_id: int, stock: int, actor: str) -> InventoryItemRead:
     """Set the absolute stock (creating the row); the movement's delta is the difference, none if unchanged."""
 
-    async def work() -> InventoryItemRead:
-        await repository.ensure_row(session, product_id)
-        old = await repository.lock_stock(session, product_id)
-        if old == stock:
-            row = await repository.get(session, product_id)
-        else:
-            row = await repository.set_stock(session, product_id, stock)
-            movement = {"product_id": product_id, "delta": stock - old, "reason": "set", "reference": None}
-            await repository.add_movements(session, [{**movement, "actor": actor}])
-        return InventoryItemRead.model_validate(row)
-
-    return await with_retries(session, work, attempts=attempts)
+    await repository.ensure_row(session, product_id)
+    old = await repository.lock_stock(session, product_id)
+    if old == stock:
+        row = await repository.get(session, product_id)
+    else:
+        row = await repository.set_stock(session, product_id, stock)
+        movement = {"product_id": product_id, "delta": stock - old, "reason": "set", "reference": None}
+        await repository.add_movements(session, [{**movement, "actor": actor}])
+    return InventoryItemRead.model_validate(row)
 
 
-async def record_entry(session: AsyncSession, *, entry: StockEntry, actor: str, attempts: int) -> InventoryItemRead:
+async def record_entry(session: AsyncSession, *, entry: StockEntry, actor: str) -> InventoryItemRead:
     """An entry adds units; an exit takes them only if there are enough (409 and nothing written otherwise)."""
     reason = entry.reason or entry.type
 
-    async def work() -> InventoryItemRead:
-        if entry.type == "in":
-            row = await repository.add_stock(session, entry.product_id, entry.quantity)
-            delta = entry.quantity
-        else:
-            row = await repository.take_stock(session, entry.product_id, entry.quantity)
-            if row is None:
-                available = (await repository.stock_of(session, [entry.product_id])).get(entry.product_id, 0)
-                short = {"product_id": entry.product_id, "requested": entry.quantity, "available": available}
-                raise InsufficientStock([short])
-            delta = -entry.quantity
-        movement = {"product_id": entry.product_id, "delta": delta, "reason": reason, "reference": None}
-        await repository.add_movements(session, [{**movement, "actor": actor}])
-        return InventoryItemRead.model_validate(row)
-
-    return await with_retries(session, work, attempts=attempts)
+    if entry.type == "in":
+        row = await repository.add_stock(session, entry.product_id, entry.quantity)
+        delta = entry.quantity
+    else:
+        row = await repository.take_stock(session, entry.product_id, entry.quantity)
+        if row is None:
+            available = (await repository.stock_of(session, [entry.product_id])).get(entry.product_id, 0)
+            short = {"product_id": entry.product_id, "requested": entry.quantity, "available": available}
+            raise InsufficientStock([short])
+        delta = -entry.quantity
+    movement = {"product_id": entry.product_id, "delta": delta, "reason": reason, "reference": None}
+    await repository.add_movements(session, [{**movement, "actor": actor}])
+    return InventoryItemRead.model_validate(row)
 
 
 async def list_movements(session: AsyncSession, *, product_id: int, page: int, page_size: int) -> Page[MovementRead]:
