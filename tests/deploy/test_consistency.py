@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from microshop.auth.config import client_secret_hash
 from microshop.common.migrations import SERVICES
 from microshop.common.observability import health_router
 from tests.deploy.manifests import (
@@ -169,7 +170,7 @@ def test_migrate_job_reaches_every_service_database() -> None:
 def products_is_a_client_of_auth(auth_env: dict[str, Any], products_env: dict[str, Any]) -> None:
     auth = make_settings("auth", auth_env)
     products = make_settings("products", products_env)
-    assert auth.service_clients[products.service_client_id] == products.service_client_secret
+    assert auth.service_clients[products.service_client_id] == client_secret_hash(products.service_client_secret)
 
 
 def test_products_client_credentials_are_known_to_auth() -> None:

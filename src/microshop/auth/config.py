@@ -1,5 +1,6 @@
 """Settings of the auth service."""
 
+import hashlib
 import json
 import re
 from enum import StrEnum
@@ -13,6 +14,22 @@ from microshop.common.settings import DATA_DIR, ServiceSettings, database_url_fi
 
 PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.DOTALL)
 DEV_SERVICE_CLIENTS = {"products-service": "dev-products-secret"}
+
+
+def client_secret_hash(secret: str) -> str:
+    """`sha256:<hex>` of a secret a client presents (always hashed: a hash is not a secret).
+
+    A fast hash is enough: client secrets are long random strings, not passwords a person chose.
+    """
+    return "sha256:" + hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
+
+
+def configured_secret_hash(configured: str) -> str:
+    """A configured client secret as its hash: `sha256:<hex>` is kept (lower-cased), plain is hashed."""
+    prefix, _, digest = configured.partition(":")
+    if prefix == "sha256" and re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+        return f"sha256:{digest.lower()}"
+    return client_secret_hash(configured)
 
 
 class SmtpSecurity(StrEnum):
@@ -39,7 +56,10 @@ class AuthSettings(ServiceSettings):
     access_token_minutes: int = env_field(60, "ACCESS_TOKEN_MINUTES", ge=1, le=24 * 60)
     refresh_token_days: int = env_field(14, "REFRESH_TOKEN_DAYS", ge=1, le=365)
     service_token_minutes: int = env_field(5, "SERVICE_TOKEN_MINUTES", ge=1, le=60)
+    # Client id → secret, given plain or as `sha256:<hex>`; held only as SHA-256 hashes once read.
     service_clients: dict[str, str] = env_field(dict(DEV_SERVICE_CLIENTS), "SERVICE_CLIENTS")
+    token_rate_limit: int = env_field(30, "TOKEN_RATE_LIMIT", ge=1)  # POST /token per client id and address
+    token_rate_window_seconds: int = env_field(60, "TOKEN_RATE_WINDOW_SECONDS", ge=1)
 
     bcrypt_rounds: int = env_field(12, "BCRYPT_ROUNDS", ge=4, le=16)
     # The seed's rule "a username containing admin gets role admin": None = on in dev/test only.
@@ -100,6 +120,11 @@ class AuthSettings(ServiceSettings):
         """Codes go to the log without SMTP, and also in dev (compose logs show them); never else in production."""
         return self.smtp_host is None or self.environment == "dev"
 
+    @field_validator("service_clients", mode="after")
+    @classmethod
+    def _hash_client_secrets(cls, clients: dict[str, str]) -> dict[str, str]:
+        return {client: configured_secret_hash(secret) for client, secret in clients.items()}
+
     @model_validator(mode="after")
     def _refuse_demo_settings_in_production(self) -> Self:
         if not self.is_production:
@@ -111,7 +136,8 @@ class AuthSettings(ServiceSettings):
             )
         if self.admin_by_username:
             raise ValueError("ADMIN_BY_USERNAME cannot be on when MICROSHOP_ENV=production; use microshop create-admin")
-        if any(DEV_SERVICE_CLIENTS.get(client) == secret for client, secret in self.service_clients.items()):
+        dev_hashes = {client: client_secret_hash(secret) for client, secret in DEV_SERVICE_CLIENTS.items()}
+        if any(dev_hashes.get(client) == hashed for client, hashed in self.service_clients.items()):
             raise ValueError("SERVICE_CLIENTS must be set to real secrets when MICROSHOP_ENV=production")
         if self.jwt_algorithm == "HS256" and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters when MICROSHOP_ENV=production")

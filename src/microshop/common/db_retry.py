@@ -59,9 +59,13 @@ class RetryDatabaseConflicts:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        pristine = dict(scope)  # routing writes into the scope; each attempt starts from the original
         for attempt in range(1, self.attempts + 1):
+            if attempt > 1:
+                scope.clear()
+                scope.update(pristine)  # the same dict: outer middleware reads the matched route from it
             try:
-                await self.app(dict(scope), _replaying(received, receive), send_tracking)
+                await self.app(scope, _replaying(received, receive), send_tracking)
                 return
             except Exception as exc:
                 sqlstate = retryable_sqlstate(exc)

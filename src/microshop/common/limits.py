@@ -1,6 +1,13 @@
-"""A cap on request bodies, checked before any parsing: a 10 MB body never reaches a route."""
+"""Caps on request bodies, checked before any parsing: a 10 MB body never reaches a route.
+
+Two layers. `BodySizeLimit` wraps the whole app with the largest body any of its routes takes.
+Each route then has its own cap, FastAPI's `max_body_size` (set where `common/service.py`
+includes the routers): MAX_BODY_BYTES for JSON routes, more only for image uploads. Starlette
+answers a route's cap with a plain-text 413; this middleware sends the JSON envelope instead.
+"""
 
 import json
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,8 +21,9 @@ class BodySizeLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(error_body("payload_too_large", f"Request body over {self.max_bytes} bytes")).encode()
+    async def _reject(self, send: Send, message: str | None = None) -> None:
+        message = message or f"Request body over {self.max_bytes} bytes"
+        body = json.dumps(error_body("payload_too_large", message)).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -24,6 +32,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _with_json_413(send, self._reject)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > self.max_bytes:
@@ -55,3 +64,22 @@ class BodySizeLimit:
             return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def _with_json_413(send: Send, reject: Callable[[Send, str], Awaitable[None]]) -> Send:
+    """A `send` that turns Starlette's plain-text 413 (a route's own cap) into the error envelope."""
+    replaced = False
+
+    async def send_enveloped(message: Message) -> None:
+        nonlocal replaced
+        if message["type"] == "http.response.start" and message["status"] == 413:
+            headers = dict(message.get("headers", []))
+            if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                replaced = True
+                await reject(send, "Request body too large for this route")
+                return
+        if replaced:
+            return  # the plain-text body of the response that was replaced
+        await send(message)
+
+    return send_enveloped

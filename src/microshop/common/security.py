@@ -235,6 +235,9 @@ async def current_user(principal: Annotated[Principal, Depends(current_principal
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 AnyCaller = Annotated[Principal, Depends(current_principal)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
-AdminUser = Annotated[Principal, Depends(require_role(ROLE_ADMIN))]
+# One function each, so a route-level `dependencies=[Depends(require_admin)]` (checked before the
+# route reads its body) and an `AdminUser` parameter are the same dependency, run once.
+require_admin = require_role(ROLE_ADMIN)
+AdminUser = Annotated[Principal, Depends(require_admin)]
 ServiceCaller = Annotated[Principal, Depends(require_role(ROLE_SERVICE))]
 ServiceOrAdmin = Annotated[Principal, Depends(require_role(ROLE_SERVICE, ROLE_ADMIN))]

@@ -33,10 +33,15 @@ def create_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    upload_routers: Sequence[APIRouter] = (),
     hooks: Sequence[LifespanHook] = (),
     token_verifier: Callable[[FastAPI], TokenVerifier] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the database, errors, auth, logs, metrics, health and CORS wired in."""
+    """A FastAPI app with the database, errors, auth, logs, metrics, health and CORS wired in.
+
+    Routes of `routers` read bodies up to MAX_BODY_BYTES; routes of `upload_routers` up to the
+    service's `body_limit` (an image upload, say). Larger bodies get 413 before any parsing.
+    """
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.json_logs)
 
     @asynccontextmanager
@@ -79,10 +84,12 @@ def create_service_app(
         allow_headers=["*"],
         expose_headers=["X-Request-ID", "X-Stock-Status", "Retry-After"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)  # the largest any route takes
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     install_error_handlers(app)
-    app.include_router(health_router(lambda: ping(app.state.engine)))
+    app.include_router(health_router(lambda: ping(app.state.engine)), max_body_size=settings.max_body_bytes)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, max_body_size=settings.max_body_bytes)
+    for router in upload_routers:
+        app.include_router(router, max_body_size=settings.body_limit)
     return app

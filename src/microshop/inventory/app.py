@@ -1,6 +1,6 @@
 """The inventory service's ASGI application."""
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from microshop.common.service import create_service_app
 from microshop.inventory.config import InventorySettings
@@ -10,14 +10,14 @@ from microshop.inventory.stock.router import router as stock_router
 
 def create_app(settings: InventorySettings | None = None) -> FastAPI:
     """Build the inventory service: routes under `/api/inventory`, `/inventory` aliases."""
-    app = create_service_app(
+    api, aliases = APIRouter(prefix="/api"), APIRouter(include_in_schema=False)
+    # Reservations first: `/inventory/reservations/...` must not be taken for `/inventory/{product_id}`.
+    for router in (reservations_router, stock_router):
+        api.include_router(router)
+        aliases.include_router(router)
+    return create_service_app(
         settings or InventorySettings(),
         title="microshop inventory",
         description="Stock, the movement ledger and reservations.",
-        routers=[],
+        routers=[api, aliases],
     )
-    # Reservations first: `/inventory/reservations/...` must not be taken for `/inventory/{product_id}`.
-    for router in (reservations_router, stock_router):
-        app.include_router(router, prefix="/api")
-        app.include_router(router, include_in_schema=False)
-    return app

@@ -1,11 +1,14 @@
 """The products service's ASGI application."""
 
+import asyncio
+
 from fastapi import FastAPI
 
 from microshop.common.service import create_service_app
 from microshop.products.cart.router import router as cart_router
 from microshop.products.catalog.router import aliases as catalog_aliases
 from microshop.products.catalog.router import router as catalog_router
+from microshop.products.catalog.router import upload_aliases, upload_router
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import inventory_client_hook
 from microshop.products.orders.recovery import idempotency_cleanup_hook, recovery_hook
@@ -22,7 +25,9 @@ def create_app(settings: ProductsSettings | None = None) -> FastAPI:
         title="microshop products",
         description="Catalog, carts, checkout and orders.",
         routers=[catalog_router, catalog_aliases, cart_router, checkout_router, orders_router],
+        upload_routers=[upload_router, upload_aliases],
         hooks=[inventory_client_hook, media_storage_hook, recovery_hook, idempotency_cleanup_hook],
     )
+    app.state.image_decode_slots = asyncio.Semaphore(settings.image_decode_concurrency)
     mount_media(app, settings)
     return app

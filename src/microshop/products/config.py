@@ -14,6 +14,7 @@ from microshop.common.settings import (
 )
 
 DEV_CLIENT_SECRET = "dev-products-secret"  # noqa: S105 - refused outside dev/test
+FORM_OVERHEAD_BYTES = 256 * 1024  # the text fields and multipart framing around an uploaded image
 
 
 class ProductsSettings(ServiceSettings):
@@ -28,8 +29,11 @@ class ProductsSettings(ServiceSettings):
 
     media_dir: Path = env_field(DATA_DIR / "media", "MEDIA_DIR")
     media_url_prefix: str = env_field("/media", "MEDIA_URL_PREFIX")
-    max_image_bytes: int = env_field(5 * 1024 * 1024, "MAX_IMAGE_BYTES")
-    max_image_pixels: int = env_field(25_000_000, "MAX_IMAGE_PIXELS")
+    max_image_bytes: int = env_field(5 * 1024 * 1024, "MAX_IMAGE_BYTES", ge=1024)
+    # A decoded image takes about 4 bytes a pixel: 16 MP is ~64 MB while it is re-encoded.
+    max_image_pixels: int = env_field(16_000_000, "MAX_IMAGE_PIXELS", ge=1)
+    # Image decodes running at once in one process; more uploads wait their turn.
+    image_decode_concurrency: int = env_field(2, "IMAGE_DECODE_CONCURRENCY", ge=1, le=64)
 
     recovery_interval_seconds: float = env_field(60.0, "RECOVERY_INTERVAL_SECONDS")
     recovery_min_age_seconds: float = env_field(60.0, "RECOVERY_MIN_AGE_SECONDS")
@@ -39,8 +43,8 @@ class ProductsSettings(ServiceSettings):
 
     @property
     def body_limit(self) -> int:
-        """Room for one image upload plus its form fields."""
-        return max(self.max_body_bytes, self.max_image_bytes + 256 * 1024)
+        """What the image-upload routes accept: one image plus its form fields and framing."""
+        return max(self.max_body_bytes, self.max_image_bytes + FORM_OVERHEAD_BYTES)
 
     @model_validator(mode="after")
     def _refuse_dev_client_secret_in_production(self) -> "ProductsSettings":

@@ -98,13 +98,16 @@ async def read_upload(upload: UploadFile, *, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-async def process_upload(upload: UploadFile, *, max_bytes: int, max_pixels: int) -> PreparedImage:
-    """Validate and re-encode an uploaded image off the event loop."""
+async def process_upload(
+    upload: UploadFile, *, max_bytes: int, max_pixels: int, decode_slots: asyncio.Semaphore
+) -> PreparedImage:
+    """Validate and re-encode an uploaded image in a worker thread, at most `decode_slots` at once."""
     check_upload_name(upload)
     data = await read_upload(upload, max_bytes=max_bytes)
     if not data:
         raise InvalidImage("The image file is empty")
-    return await asyncio.to_thread(prepare_image, data, max_bytes=max_bytes, max_pixels=max_pixels)
+    async with decode_slots:
+        return await asyncio.to_thread(prepare_image, data, max_bytes=max_bytes, max_pixels=max_pixels)
 
 
 async def store_image(storage: MediaStorage, image: PreparedImage) -> str:

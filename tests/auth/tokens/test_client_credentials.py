@@ -1,11 +1,14 @@
 """POST /token: the client-credentials grant for services (form fields or HTTP Basic)."""
 
 import base64
+import hashlib
+from collections.abc import Callable
 
 import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from microshop.auth.config import AuthSettings, client_secret_hash
 from microshop.common.security import StaticKey, TokenVerifier
 from microshop.common.testing import bearer
 from tests.auth.conftest import AuthClientFactory
@@ -83,3 +86,45 @@ class TestClientCredentials:
         response = await client.post("/token", data=GRANT, headers=bearer("garbage"))
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "invalid_token"
+
+
+class TestClientSecretsAtRest:
+    def test_settings_hold_only_hashes_of_client_secrets(self, auth_settings: Callable[..., AuthSettings]) -> None:
+        settings = auth_settings(service_clients={"svc": "plain-secret-value"})
+        assert settings.service_clients == {"svc": client_secret_hash("plain-secret-value")}
+        assert "plain-secret-value" not in repr(settings)
+
+    async def test_a_secret_configured_as_its_sha256_is_accepted(self, auth_client_factory: AuthClientFactory) -> None:
+        digest = hashlib.sha256(b"vault-secret").hexdigest()
+        async with auth_client_factory(service_clients={"svc": f"sha256:{digest}"}) as client:
+            good = {"grant_type": "client_credentials", "client_id": "svc", "client_secret": "vault-secret"}
+            assert (await client.post("/token", data=good)).status_code == 200
+            assert (await client.post("/token", data={**good, "client_secret": f"sha256:{digest}"})).status_code == 401
+
+
+class TestTokenRateLimit:
+    async def test_token_requests_are_limited_per_client_id_and_address(
+        self, auth_client_factory: AuthClientFactory
+    ) -> None:
+        clients = {"limited": "right-secret"}
+        async with auth_client_factory(token_rate_limit=3, service_clients=clients) as client:
+            grant = {"grant_type": "client_credentials", "client_id": "limited", "client_secret": "right-secret"}
+            wrong = {**grant, "client_secret": "guess"}
+            answers = [(await client.post("/token", data=wrong)).status_code for _ in range(3)]
+            answers.append((await client.post("/token", data=grant)).status_code)
+            assert answers == [401, 401, 401, 429]
+            refused = await client.post("/token", data=grant)
+            assert refused.status_code == 429  # the right secret too, from this address, for a while
+            assert int(refused.headers["Retry-After"]) >= 1
+            other = await client.post("/token", data={**grant, "client_id": "someone-else"})
+            assert other.status_code == 401  # another client id has its own budget
+
+    async def test_a_long_client_id_is_limited_like_any_other(self, auth_client_factory: AuthClientFactory) -> None:
+        async with auth_client_factory(token_rate_limit=1) as client:
+            long_id = "c" * 5000  # Basic credentials are not bound by the form field's length
+            headers = basic(long_id, "guess")
+            answers = [
+                (await client.post("/token", data={"grant_type": "client_credentials"}, headers=headers)).status_code
+                for _ in range(2)
+            ]
+            assert answers == [401, 429]

@@ -77,11 +77,14 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
         400: err("Unsupported grant type"),
         401: err("Unknown client or wrong secret"),
         422: err("Invalid form fields"),
+        429: err("Too many token requests from this address for this client (see Retry-After)"),
     },
 )
 async def client_token(
+    session: SessionDep,
     settings: SettingsDep,
     keys: KeysDep,
+    address: ClientAddress,
     grant_type: Annotated[str | None, Form(max_length=100)] = None,
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     client_secret: Annotated[str | None, Form(max_length=500)] = None,
@@ -93,7 +96,9 @@ async def client_token(
     basic_id, basic_secret = _basic_credentials(authorization)
     if basic_id is not None:
         client_id, client_secret = basic_id, basic_secret
-    return service.client_credentials(settings=settings, keys=keys, client_id=client_id, client_secret=client_secret)
+    return await service.client_credentials(
+        session, settings=settings, keys=keys, client_id=client_id, client_secret=client_secret, address=address
+    )
 
 
 @router.get("/.well-known/jwks.json", response_model=JsonWebKeySet, response_model_exclude_none=True)

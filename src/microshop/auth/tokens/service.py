@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth import passwords
-from microshop.auth.config import AuthSettings
+from microshop.auth.config import AuthSettings, client_secret_hash
 from microshop.auth.ratelimit import service as ratelimit
 from microshop.auth.tokens import jwt, repository
 from microshop.auth.tokens.keys import SigningKeys
@@ -151,17 +151,30 @@ async def revoke_all_sessions(session: AsyncSession, *, user_id: int, reason: st
     await repository.revoke_families(session, family_ids, now=datetime.now(UTC), reason=reason)
 
 
-def client_credentials(
-    *, settings: AuthSettings, keys: SigningKeys, client_id: str | None, client_secret: str | None
+# Compared against when the client id is unknown, so unknown and known ids cost the same.
+_NO_CLIENT = client_secret_hash(secrets.token_hex(32))
+
+
+async def client_credentials(
+    session: AsyncSession,
+    *,
+    settings: AuthSettings,
+    keys: SigningKeys,
+    client_id: str | None,
+    client_secret: str | None,
+    address: str,
 ) -> ServiceToken:
-    """A short-lived `service` token for a configured client."""
+    """A short-lived `service` token for a configured client; limited per client id and address."""
+    await ratelimit.hit(
+        session,
+        limits={f"token:client:{client_id or ''}:{address}": settings.token_rate_limit},
+        window_seconds=settings.token_rate_window_seconds,
+        message="Too many token requests; try again later",
+    )
     expected = settings.service_clients.get(client_id or "")
-    if (
-        client_id is None
-        or client_secret is None
-        or expected is None
-        or not hmac.compare_digest(expected.encode(), client_secret.encode("utf-8", "replace"))
-    ):
+    presented = client_secret_hash(client_secret or "")
+    matches = hmac.compare_digest((expected or _NO_CLIENT).encode(), presented.encode())
+    if client_id is None or client_secret is None or expected is None or not matches:
         raise InvalidClient()
     lifetime = timedelta(minutes=settings.service_token_minutes)
     token = jwt.mint(keys, settings, subject=client_id, role=ROLE_SERVICE, lifetime=lifetime)

@@ -19,12 +19,11 @@ from microshop.products.catalog.schemas import (
     parse_feature_filters,
 )
 from microshop.products.config import ProductsSettings
-from microshop.products.images import ImageTooLarge, PreparedImage, process_upload
+from microshop.products.images import PreparedImage, process_upload
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 FORM_FIELDS = ("name", "price", "description", "stock", "features")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-FORM_OVERHEAD_BYTES = 1024 * 1024  # the text fields and multipart framing around the image
 
 
 class UnsupportedMediaType(AppError):
@@ -90,19 +89,17 @@ async def _parse_product(request: Request, model: type[ModelT]) -> ProductInput[
         return ProductInput(_validate(model, None, json_text=await request.body()), None)
     if content_type not in FORM_TYPES:
         raise UnsupportedMediaType("Send the product as application/json or multipart/form-data")
-    try:
-        declared = int(request.headers.get("content-length", "0"))
-    except ValueError:
-        declared = 0
-    if declared > settings.max_image_bytes + FORM_OVERHEAD_BYTES:
-        raise ImageTooLarge(f"Request is larger than {settings.max_image_bytes + FORM_OVERHEAD_BYTES} bytes")
+    # The route's body limit (settings.body_limit) already bounds what the form parser reads.
     async with request.form(max_files=1, max_fields=len(FORM_FIELDS) + 5) as form:
         raw, upload = _form_values(form)
         data = _validate(model, raw)
         image = None
         if upload is not None:
             image = await process_upload(
-                upload, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
+                upload,
+                max_bytes=settings.max_image_bytes,
+                max_pixels=settings.max_image_pixels,
+                decode_slots=request.app.state.image_decode_slots,
             )
     return ProductInput(data, image)
 

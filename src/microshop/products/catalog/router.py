@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
 from microshop.common.schemas import Page
-from microshop.common.security import AdminUser
+from microshop.common.security import AdminUser, require_admin
 from microshop.products.catalog import service
 from microshop.products.catalog.dependencies import (
     FeatureFilters,
@@ -71,6 +71,10 @@ def _stock_header(response: Response, *, stock_known: bool) -> None:
 
 
 routes = APIRouter()
+# Writes that take a product body (JSON, or a form with an image): the admin check is a route-level
+# dependency, so an anonymous caller is refused before the form is parsed or an image decoded,
+# and only these routes accept bodies up to `MAX_IMAGE_BYTES` (see products/app.py).
+uploads = APIRouter(dependencies=[Depends(require_admin)])
 
 
 @routes.get("", responses={200: {"headers": _STOCK_HEADER_DOC}})
@@ -93,7 +97,7 @@ async def get_product(
     return product
 
 
-@routes.post(
+@uploads.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses={**_ADMIN, **_BAD_INPUT, **_INVENTORY},
@@ -137,7 +141,7 @@ async def _update(
 _UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: _READ, **_ADMIN, **_NOT_FOUND, **_BAD_INPUT, **_INVENTORY}
 
 
-@routes.post("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
+@uploads.post("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
 async def update_product_form(
     product_id: ProductIdPath,
     body: ProductUpdateInput,
@@ -151,7 +155,7 @@ async def update_product_form(
     return await _update(product_id, body, admin, session, inventory, storage, response)
 
 
-@routes.put("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
+@uploads.put("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
 async def update_product(
     product_id: ProductIdPath,
     body: ProductUpdateInput,
@@ -165,7 +169,12 @@ async def update_product(
     return await _update(product_id, body, admin, session, inventory, storage, response)
 
 
-@routes.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**_ADMIN, **_NOT_FOUND})
+@routes.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**_ADMIN, **_NOT_FOUND},
+    dependencies=[Depends(require_admin)],
+)
 async def archive_product(
     product_id: ProductIdPath, admin: AdminUser, session: SessionDep, storage: MediaStorageDep
 ) -> None:
@@ -177,3 +186,7 @@ router = APIRouter()
 router.include_router(routes, prefix="/api/products", tags=["catalog"])
 aliases = APIRouter()
 aliases.include_router(routes, prefix="/products", tags=["catalog"], include_in_schema=False)
+upload_router = APIRouter()
+upload_router.include_router(uploads, prefix="/api/products", tags=["catalog"])
+upload_aliases = APIRouter()
+upload_aliases.include_router(uploads, prefix="/products", tags=["catalog"], include_in_schema=False)
