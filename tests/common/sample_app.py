@@ -106,5 +106,14 @@ async def raise_sqlstate(sqlstate: str, request: Request, session: SessionDep) -
     await session.execute(text(f"DO $$ BEGIN RAISE EXCEPTION 'sample' USING ERRCODE = '{sqlstate}'; END $$"))
 
 
+@router.post("/commit-then-raise/{sqlstate}")
+async def commit_then_raise(sqlstate: str, request: Request, session: SessionDep) -> None:
+    """Commit a first transaction (as a rate-limit hit does), then fail the next with this SQLSTATE."""
+    request.app.state.raise_attempts.append(sqlstate)
+    await session.execute(text("SELECT 1"))
+    await session.commit()
+    await session.execute(text(f"DO $$ BEGIN RAISE EXCEPTION 'sample' USING ERRCODE = '{sqlstate}'; END $$"))
+
+
 def create_app(settings: SampleSettings | None = None) -> FastAPI:
     return create_service_app(settings or SampleSettings(), title="sample", description="test app", routers=[router])

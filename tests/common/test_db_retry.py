@@ -61,3 +61,10 @@ async def test_other_database_errors_are_not_run_again(client: httpx.AsyncClient
     response = await client.post("/raise/P0001")
     assert response.status_code == 500
     assert client._transport.app.state.raise_attempts == ["P0001"]  # type: ignore[attr-defined]
+
+
+async def test_a_request_that_already_committed_something_is_not_run_again(client: httpx.AsyncClient) -> None:
+    response = await client.post("/commit-then-raise/40P01")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_busy"
+    assert client._transport.app.state.raise_attempts == ["40P01"]  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -62,6 +62,9 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+COMMITTED = "microshop.committed"  # set in the request's scope once any of its transactions committed
+
+
 class CommitThenRaise(Exception):
     """Mix into an error class whose request's writes must be committed although it answers an error."""
 
@@ -70,6 +73,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit when the route returns, roll back when it raises."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
+        # A commit before the request ends (a rate-limit hit, say) makes replaying it unsafe.
+        event.listen(session.sync_session, "after_commit", lambda _: request.scope.__setitem__(COMMITTED, True))
         try:
             yield session
             await session.commit()

@@ -5,8 +5,9 @@ of the transactions; the other goes on. For the aborted request nothing was comm
 the whole request again is safe and usually succeeds at once. `RetryDatabaseConflicts` wraps the
 app: it records the request body as the app reads it, and when such an error escapes before any
 response was sent, it replays the request from the start with a fresh session, up to
-`DB_RETRY_ATTEMPTS` times in all. When every attempt lost, the client gets 503 `database_busy`
-with Retry-After: never a 500. See docs/architecture.md#service-defaults.
+`DB_RETRY_ATTEMPTS` times in all. When every attempt lost, or the request had already committed
+a write of its own (a rate-limit hit) before it lost, the client gets 503 `database_busy` with
+Retry-After: never a 500. See docs/architecture.md#service-defaults.
 
 Code that locks rows still takes them in one order (see each repository); this is the safety net.
 """
@@ -20,6 +21,7 @@ from prometheus_client import Counter
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from microshop.common.db import COMMITTED
 from microshop.common.errors import error_body
 
 log = structlog.get_logger(__name__)
@@ -71,6 +73,8 @@ class RetryDatabaseConflicts:
                 sqlstate = retryable_sqlstate(exc)
                 if sqlstate is None or started:
                     raise
+                if scope.get(COMMITTED):
+                    break  # part of it is committed already: running it again would apply that twice
                 RETRIES.labels(sqlstate=sqlstate).inc()
                 log.warning("db_conflict_retried", path=scope["path"], attempt=attempt, sqlstate=sqlstate)
                 # A short random pause, so the transactions that collided do not collide again in step.

@@ -7,19 +7,34 @@ answers a route's cap with a plain-text 413; this middleware sends the JSON enve
 """
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from microshop.common.errors import error_body
 
 
 class BodySizeLimit:
-    """413 when Content-Length, or the streamed body, exceeds `max_bytes`."""
+    """413 when Content-Length, or the streamed body, exceeds `max_bytes`.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    A declared Content-Length over `default_bytes` is refused at once unless one of `large_routes`
+    (the upload routes) matches: a route that never reads its body must not run first and have
+    its answer replaced by a 413 afterwards.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, default_bytes: int | None = None, large_routes: Sequence[BaseRoute] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.default_bytes = default_bytes or max_bytes
+        self.large_routes = large_routes  # filled in once the routers are included
+
+    def _limit_for(self, scope: Scope) -> int:
+        if any(route.matches(scope)[0] is Match.FULL for route in self.large_routes):
+            return self.max_bytes
+        return self.default_bytes
 
     async def _reject(self, send: Send, message: str | None = None) -> None:
         message = message or f"Request body over {self.max_bytes} bytes"
@@ -37,6 +52,9 @@ class BodySizeLimit:
         if length is not None:
             if not length.isdigit() or int(length) > self.max_bytes:
                 await self._reject(send)
+                return
+            if int(length) > self.default_bytes and int(length) > self._limit_for(scope):
+                await self._reject(send, f"Request body over {self.default_bytes} bytes")
                 return
             await self.app(scope, receive, send)
             return

@@ -5,6 +5,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
 
 from microshop.common.db import create_engine, make_sessionmaker, ping
 from microshop.common.db_retry import RetryDatabaseConflicts
@@ -76,6 +77,11 @@ def create_service_app(
     )
     # Innermost, so a request that is run again passes the outer middleware only once.
     app.add_middleware(RetryDatabaseConflicts, attempts=settings.db_retry_attempts)
+    upload_routes: list[BaseRoute] = []
+    # Inside CORS, so a 413 carries the CORS headers a browser needs to read it.
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.body_limit, default_bytes=settings.max_body_bytes, large_routes=upload_routes
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -84,12 +90,13 @@ def create_service_app(
         allow_headers=["*"],
         expose_headers=["X-Request-ID", "X-Stock-Status", "Retry-After"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)  # the largest any route takes
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     install_error_handlers(app)
     app.include_router(health_router(lambda: ping(app.state.engine)), max_body_size=settings.max_body_bytes)
     for router in routers:
         app.include_router(router, max_body_size=settings.max_body_bytes)
+    before = len(app.router.routes)
     for router in upload_routers:
         app.include_router(router, max_body_size=settings.body_limit)
+    upload_routes.extend(app.router.routes[before:])
     return app
