@@ -101,6 +101,7 @@ def start_system(*, database_url: str, database_dsn: str, tokens: TokenFactory, 
             "LOGIN_RATE_LIMIT_PER_ADDRESS": "100000",
             # Every test registers from 127.0.0.1; the limits themselves are tested in tests/auth.
             "CODE_RATE_LIMIT_PER_ADDRESS": "100000",
+            "TOKEN_RATE_LIMIT": "100000",  # the fuzzer's /token calls must not starve Products' own
         },
     )
     processes: list[ServiceProcess] = []

@@ -27,7 +27,7 @@ def client_secret_hash(secret: str) -> str:
 def configured_secret_hash(configured: str) -> str:
     """A configured client secret as its hash: `sha256:<hex>` is kept (lower-cased), plain is hashed."""
     prefix, _, digest = configured.partition(":")
-    if prefix == "sha256" and re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+    if prefix.lower() == "sha256" and re.fullmatch(r"[0-9a-fA-F]{64}", digest):
         return f"sha256:{digest.lower()}"
     return client_secret_hash(configured)
 
@@ -58,7 +58,8 @@ class AuthSettings(ServiceSettings):
     service_token_minutes: int = env_field(5, "SERVICE_TOKEN_MINUTES", ge=1, le=60)
     # Client id → secret, given plain or as `sha256:<hex>`; held only as SHA-256 hashes once read.
     service_clients: dict[str, str] = env_field(dict(DEV_SERVICE_CLIENTS), "SERVICE_CLIENTS")
-    token_rate_limit: int = env_field(30, "TOKEN_RATE_LIMIT", ge=1)  # POST /token per client id and address
+    # POST /token per (client id, address), and per address whatever the client id.
+    token_rate_limit: int = env_field(30, "TOKEN_RATE_LIMIT", ge=1)
     token_rate_window_seconds: int = env_field(60, "TOKEN_RATE_WINDOW_SECONDS", ge=1)
 
     bcrypt_rounds: int = env_field(12, "BCRYPT_ROUNDS", ge=4, le=16)

@@ -96,7 +96,7 @@ class TestClientSecretsAtRest:
 
     async def test_a_secret_configured_as_its_sha256_is_accepted(self, auth_client_factory: AuthClientFactory) -> None:
         digest = hashlib.sha256(b"vault-secret").hexdigest()
-        async with auth_client_factory(service_clients={"svc": f"sha256:{digest}"}) as client:
+        async with auth_client_factory(service_clients={"svc": f"SHA256:{digest.upper()}"}) as client:
             good = {"grant_type": "client_credentials", "client_id": "svc", "client_secret": "vault-secret"}
             assert (await client.post("/token", data=good)).status_code == 200
             assert (await client.post("/token", data={**good, "client_secret": f"sha256:{digest}"})).status_code == 401
@@ -110,19 +110,22 @@ class TestTokenRateLimit:
         async with auth_client_factory(token_rate_limit=3, service_clients=clients) as client:
             grant = {"grant_type": "client_credentials", "client_id": "limited", "client_secret": "right-secret"}
             wrong = {**grant, "client_secret": "guess"}
-            answers = [(await client.post("/token", data=wrong)).status_code for _ in range(3)]
-            answers.append((await client.post("/token", data=grant)).status_code)
+            here = {"X-Forwarded-For": "203.0.113.10"}  # an address of this test's own
+            answers = [(await client.post("/token", data=wrong, headers=here)).status_code for _ in range(3)]
+            answers.append((await client.post("/token", data=grant, headers=here)).status_code)
             assert answers == [401, 401, 401, 429]
-            refused = await client.post("/token", data=grant)
+            refused = await client.post("/token", data=grant, headers=here)
             assert refused.status_code == 429  # the right secret too, from this address, for a while
             assert int(refused.headers["Retry-After"]) >= 1
-            other = await client.post("/token", data={**grant, "client_id": "someone-else"})
-            assert other.status_code == 401  # another client id has its own budget
+            other = await client.post("/token", data={**grant, "client_id": "someone-else"}, headers=here)
+            assert other.status_code == 429  # the address's own budget is spent too, whatever the id
+            elsewhere = await client.post("/token", data=grant, headers={"X-Forwarded-For": "203.0.113.11"})
+            assert elsewhere.status_code == 200
 
     async def test_a_long_client_id_is_limited_like_any_other(self, auth_client_factory: AuthClientFactory) -> None:
         async with auth_client_factory(token_rate_limit=1) as client:
             long_id = "c" * 5000  # Basic credentials are not bound by the form field's length
-            headers = basic(long_id, "guess")
+            headers = {**basic(long_id, "guess"), "X-Forwarded-For": "203.0.113.12"}
             answers = [
                 (await client.post("/token", data={"grant_type": "client_credentials"}, headers=headers)).status_code
                 for _ in range(2)

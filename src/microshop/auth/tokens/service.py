@@ -167,7 +167,10 @@ async def client_credentials(
     """A short-lived `service` token for a configured client; limited per client id and address."""
     await ratelimit.hit(
         session,
-        limits={f"token:client:{client_id or ''}:{address}": settings.token_rate_limit},
+        limits={
+            f"token:client:{client_id or ''}:{address}": settings.token_rate_limit,
+            f"token:address:{address}": settings.token_rate_limit,
+        },
         window_seconds=settings.token_rate_window_seconds,
         message="Too many token requests; try again later",
     )
