@@ -163,7 +163,7 @@ class EmbeddedPostgres:
             self.psql(f"CREATE ROLE \"{user}\" LOGIN PASSWORD '{quoted_password}'")
         if not self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'"):
             self.psql(f'CREATE DATABASE "{database}" OWNER "{user}"')
-        # So the seed's SQL (section 5.2) runs unqualified in psql or DBeaver.
+        # So the specification's SQL runs unqualified in psql or DBeaver.
         self.psql(f'ALTER ROLE "{user}" SET search_path = {search_path}')
 
     def url(self, *, user: str = SUPERUSER, password: str | None = None, database: str = "postgres") -> str:

@@ -165,7 +165,7 @@ class TestHs256DevModeOverRealHttp:
         with httpx.Client(base_url=hs256_dev_auth.url, timeout=10) as http:
             assert http.post("/register", json=user).status_code == 201
             emailed = mailbox.last_code(user["email"], wait=10)
-            # Dev: the code is also in the service log, as seed 8.1 reads it there.
+            # Dev: the code is also in the service log, as the specification's reference flow reads it there.
             logged = re.search(
                 rf"verification_code email={re.escape(user['email'])} code=(\d{{6}})", _read(hs256_dev_auth)
             )

@@ -46,7 +46,7 @@ def test_every_published_port_listens_on_loopback_only() -> None:
 
 
 def test_seed_commands_name_real_services() -> None:
-    # docker-compose logs -f auth-service / restart products-service (seed 7.3)
+    # docker-compose logs -f auth-service / restart products-service (the specification's operations commands)
     services = compose()["services"]
     assert services["auth-service"]["container_name"] == "auth_service"
     assert services["products-service"]["container_name"] == "products_service"
@@ -54,7 +54,7 @@ def test_seed_commands_name_real_services() -> None:
 
 
 def test_database_is_the_seeds() -> None:
-    # docker exec -it postgres_main psql -U user_db -d microservices_db (seed 7.3, 7.4)
+    # docker exec -it postgres_main psql -U user_db -d microservices_db (the specification's database commands)
     env = compose_env(by_container("postgres_main"))
     assert (env["POSTGRES_DB"], env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == (
         "microservices_db",

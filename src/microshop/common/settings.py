@@ -30,7 +30,7 @@ def env_factory_field(factory: Callable[[], object], *names: str) -> object:
 
 
 def embedded_database_url() -> str:
-    """The seed's database (section 7.4) on the embedded server `make run` starts (EMBEDDED_DB_PORT)."""
+    """The specification's database on the embedded server `make run` starts (EMBEDDED_DB_PORT)."""
     port = os.environ.get("EMBEDDED_DB_PORT", "5438")
     return f"postgresql+asyncpg://user_db:admin123@127.0.0.1:{port}/microservices_db"
 

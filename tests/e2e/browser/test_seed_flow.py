@@ -1,4 +1,4 @@
-"""Seed 000 section 8.1 walked in headless Chromium against the real services (issue #6 point 5).
+"""The specification's reference flow walked in headless Chromium against the real services.
 
 Accounts are made once per role through the register → emailed code → verify → login UI and their
 storage state reused; the admin's product (created with an image, edited, stocked in the Inventory

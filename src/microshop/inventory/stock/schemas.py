@@ -26,13 +26,13 @@ class StockUpdate(BaseModel):
 
 
 class StockSet(StockUpdate):
-    """Seed 000: set a product's absolute stock, creating its row if needed (the UPSERT)."""
+    """The specification's stock write: set a product's absolute stock, creating its row if needed (the UPSERT)."""
 
     product_id: ProductId
 
 
 class StockEntry(BaseModel):
-    """Seed 001: an entry (`in`) or exit (`out`) of units."""
+    """A stock movement the specification names: an entry (`in`) or exit (`out`) of units."""
 
     model_config = ConfigDict(extra="forbid")
 
