@@ -10,7 +10,7 @@ presenting an older, rotated one would itself trip reuse detection and hide a su
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -96,12 +96,26 @@ def _thief(
     latest.append(token)
 
 
+def _thief_survives(victim: httpx.Client, base_url: str, stolen: str, act: Callable[[], None]) -> bool:
+    """Start the thief's loop, let the victim `act` while it runs, then try the thief's newest token."""
+    running, acted, latest = threading.Event(), threading.Event(), []
+    thief = threading.Thread(target=_thief, args=(base_url, stolen, running, acted, latest))
+    thief.start()
+    running.wait(timeout=30)
+    act()
+    acted.set()
+    thief.join(timeout=30)
+    assert latest, "the thief never finished"
+    check = victim.post("/token/refresh", json={"refresh_token": latest[0]})
+    assert check.status_code in (200, 401), check.text
+    return check.status_code == 200
+
+
 def _survivors(auth: ServiceProcess, user: dict[str, str], victim_action: str) -> int:
     survivors = 0
     with httpx.Client(base_url=auth.url, timeout=10) as victim:
         for _ in range(TRIALS):
             token = _login(victim, user)
-            running, acted, latest = threading.Event(), threading.Event(), []
             if victim_action == "reuse":
                 # The victim's token has already been rotated by the thief when the victim presents it.
                 first = victim.post("/token/refresh", json={"refresh_token": token})
@@ -109,21 +123,16 @@ def _survivors(auth: ServiceProcess, user: dict[str, str], victim_action: str) -
                 stolen = first.json()["refresh_token"]
             else:
                 stolen = token
-            thief = threading.Thread(target=_thief, args=(auth.url, stolen, running, acted, latest))
-            thief.start()
-            running.wait(timeout=30)
-            if victim_action == "logout":
-                answer = victim.post("/logout", json={"refresh_token": token})
-                assert answer.status_code == 204, answer.text
-            else:
-                answer = victim.post("/token/refresh", json={"refresh_token": token})
-                assert answer.status_code == 401, answer.text  # reuse: the family is revoked
-            acted.set()
-            thief.join(timeout=30)
-            assert latest, "the thief never finished"
-            check = victim.post("/token/refresh", json={"refresh_token": latest[0]})
-            assert check.status_code in (200, 401), check.text
-            survivors += check.status_code == 200
+
+            def act(token: str = token) -> None:
+                if victim_action == "logout":
+                    answer = victim.post("/logout", json={"refresh_token": token})
+                    assert answer.status_code == 204, answer.text
+                else:
+                    answer = victim.post("/token/refresh", json={"refresh_token": token})
+                    assert answer.status_code == 401, answer.text  # reuse: the family is revoked
+
+            survivors += _thief_survives(victim, auth.url, stolen, act)
     return survivors
 
 
@@ -150,19 +159,13 @@ def _reset_survivors(auth: ServiceProcess, mailbox: Mailbox, accounts: list[dict
             user = accounts[trial % len(accounts)]
             code = _reset_code(victim, mailbox, user["email"], asked=asked)
             stolen = _login(victim, user)
-            running, acted, latest = threading.Event(), threading.Event(), []
-            thief = threading.Thread(target=_thief, args=(auth.url, stolen, running, acted, latest))
-            thief.start()
-            running.wait(timeout=30)
             body = {"email": user["email"], "code": code, "new_password": user["password"]}
-            answer = victim.post("/password/reset", json=body)
-            assert answer.status_code == 200, answer.text
-            acted.set()
-            thief.join(timeout=30)
-            assert latest, "the thief never finished"
-            check = victim.post("/token/refresh", json={"refresh_token": latest[0]})
-            assert check.status_code in (200, 401), check.text
-            survivors += check.status_code == 200
+
+            def act(body: dict[str, str] = body) -> None:
+                answer = victim.post("/password/reset", json=body)
+                assert answer.status_code == 200, answer.text
+
+            survivors += _thief_survives(victim, auth.url, stolen, act)
     return survivors
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import Conflict
@@ -103,6 +104,10 @@ async def lock_two_rows(first: int, second: int, item: Item, request: Request, s
 async def raise_sqlstate(sqlstate: str, request: Request, session: SessionDep) -> None:
     """Make PostgreSQL itself fail the transaction with this SQLSTATE."""
     request.app.state.raise_attempts.append(sqlstate)
+    await _fail_with(session, sqlstate)
+
+
+async def _fail_with(session: AsyncSession, sqlstate: str) -> None:
     await session.execute(text(f"DO $$ BEGIN RAISE EXCEPTION 'sample' USING ERRCODE = '{sqlstate}'; END $$"))
 
 
@@ -112,7 +117,7 @@ async def commit_then_raise(sqlstate: str, request: Request, session: SessionDep
     request.app.state.raise_attempts.append(sqlstate)
     await session.execute(text("SELECT 1"))
     await session.commit()
-    await session.execute(text(f"DO $$ BEGIN RAISE EXCEPTION 'sample' USING ERRCODE = '{sqlstate}'; END $$"))
+    await _fail_with(session, sqlstate)
 
 
 def create_app(settings: SampleSettings | None = None) -> FastAPI:

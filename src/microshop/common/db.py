@@ -73,8 +73,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit when the route returns, roll back when it raises."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
-        # A commit before the request ends (a rate-limit hit, say) makes replaying it unsafe.
-        event.listen(session.sync_session, "after_commit", lambda _: request.scope.__setitem__(COMMITTED, True))
+
+        def note_commit(_: object) -> None:
+            # A commit before the request ends (a rate-limit hit, say) makes replaying it unsafe.
+            request.scope[COMMITTED] = True
+
+        event.listen(session.sync_session, "after_commit", note_commit)
         try:
             yield session
             await session.commit()
