@@ -31,10 +31,8 @@ class BodySizeLimit:
         self.default_bytes = default_bytes or max_bytes
         self.large_routes = large_routes  # filled in once the routers are included
 
-    def _limit_for(self, scope: Scope) -> int:
-        if any(route.matches(scope)[0] is Match.FULL for route in self.large_routes):
-            return self.max_bytes
-        return self.default_bytes
+    def _takes_large_bodies(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is Match.FULL for route in self.large_routes)
 
     async def _reject(self, send: Send, message: str | None = None) -> None:
         message = message or f"Request body over {self.max_bytes} bytes"
@@ -53,7 +51,7 @@ class BodySizeLimit:
             if not length.isdigit() or int(length) > self.max_bytes:
                 await self._reject(send)
                 return
-            if int(length) > self.default_bytes and int(length) > self._limit_for(scope):
+            if int(length) > self.default_bytes and not self._takes_large_bodies(scope):
                 await self._reject(send, f"Request body over {self.default_bytes} bytes")
                 return
             await self.app(scope, receive, send)
