@@ -23,7 +23,7 @@ from microshop.auth.config import AuthSettings
 from microshop.common.db import async_url
 from microshop.common.migrations import upgrade
 from microshop.common.testing import ServiceProcess
-from microshop.embedded_db import EmbeddedPostgres, free_port
+from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 EMAIL, PASSWORD = "bench-login@example.com", "bench-password-123"
 RESULTS = Path(__file__).resolve().parent / "results" / "auth_login.json"

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from microshop.common.migrations import upgrade
 from microshop.common.testing import ServiceProcess, TokenFactory
-from microshop.embedded_db import EmbeddedPostgres, free_port
+from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 INVARIANT_SQL = """
 SELECT count(*) FROM inventory.inventory i

@@ -16,7 +16,7 @@ import asyncpg
 
 from bench.cpu import MachineCpu, tree_cpu
 from bench.wrk import LoadResult, per_request
-from microshop.embedded_db import POSTGRES_BIN_PATH, EmbeddedPostgres
+from microshop.devtools.embedded_db import POSTGRES_BIN_PATH, EmbeddedPostgres
 
 FLOOR_PRODUCTS, FLOOR_STOCK = 190, 1_000_000
 TRANSACTION = r"""

@@ -24,7 +24,7 @@ from tests.system import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, Mailbox
 from microshop.common.db import async_url
 from microshop.common.migrations import SERVICES, upgrade
 from microshop.common.testing import ServiceProcess, TokenFactory
-from microshop.embedded_db import EmbeddedPostgres, free_port
+from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 DATABASE, FLOOR_DATABASE = "microshop_bench", "microshop_floor"
 STARTUP_TIMEOUT = 120  # seconds; generous, as a busy machine starts processes slowly

@@ -28,7 +28,7 @@ def main(argv: list[str], cmdline_file: Path = PID1_CMDLINE) -> int:
     service = served_service(cmdline_file.read_bytes())
     if service is None:
         return 0
-    from microshop.cli import service_settings
+    from microshop.operations import service_settings
 
     port = service_settings(service).port
     try:

@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
 from microshop.common.testing import ServiceProcess, TokenFactory
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 
 SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET = "products-service", "test-products-secret"
 CODE_PATTERN = re.compile(r"\b(\d{6})\b")

@@ -14,8 +14,8 @@ import httpx
 import psutil
 import pytest
 
-from microshop import demo
-from microshop.embedded_db import free_port
+from microshop.devtools import demo
+from microshop.devtools.embedded_db import free_port
 
 CLI = [sys.executable, "-m", "microshop.cli"]
 

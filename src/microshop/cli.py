@@ -1,24 +1,20 @@
-"""`microshop run | serve | migrate | db`: the commands behind `make run`."""
+"""`microshop serve | migrate | create-admin`, and the developer's `run | db | seed-demo`.
+
+Only production modules are imported at the top: `microshop serve` is the service image's
+entrypoint. The dev commands import `microshop.devtools` (honcho, the embedded PostgreSQL,
+the demo shop; the optional extra `microshop[local]`) inside their handlers.
+"""
 
 import argparse
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from importlib import import_module
 
 from pydantic import ValidationError
 
-from microshop import runner
-from microshop.common.migrations import SERVICES, upgrade
-from microshop.common.settings import ServiceSettings
-
-
-def service_settings(service: str) -> ServiceSettings:
-    """The settings object of one service, read from the environment."""
-    config = import_module(f"microshop.{service}.config")
-    settings_class = getattr(config, f"{service.capitalize()}Settings")
-    return settings_class()
+from microshop.common.migrations import SERVICES
+from microshop.operations import ConfigurationError, check_database, migrate_all, service_settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -52,19 +48,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply every service's migrations (each to its own schema and database URL)."""
-    unknown = set(args.services) - set(SERVICES)
-    if unknown:
-        raise runner.ConfigurationError(f"unknown service(s): {', '.join(sorted(unknown))}")
-    for service in args.services or SERVICES:
-        url = service_settings(service).database_url
-        runner.check_database(service, url)
-        upgrade(service, url)
+    for service in migrate_all(args.services or SERVICES):
         print(f"migrated {service}")
     return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     """Start or stop the embedded PostgreSQL."""
+    from microshop.devtools import runner
+
     database = runner.embedded_database()
     if args.action == "start":
         runner.start_embedded(database)
@@ -76,6 +68,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Database, migrations, the three services and the web app, until Ctrl-C."""
+    from microshop.devtools import runner
+
     return runner.run_all(workers=args.workers, with_web=not args.no_web)
 
 
@@ -86,13 +80,13 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     from microshop.auth.admin import AdminError, create_admin
 
     settings = service_settings("auth")
-    runner.check_database("auth", settings.database_url)
+    check_database("auth", settings.database_url)
     try:
         summary = asyncio.run(
             create_admin(settings, email=args.email, password=args.password, username=args.username, name=args.name)
         )
     except AdminError as exc:
-        raise runner.ConfigurationError(f"create-admin: {exc}") from None
+        raise ConfigurationError(f"create-admin: {exc}") from None
     print(summary)
     return 0
 
@@ -101,18 +95,18 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     """Load the demo accounts and catalog through the running services (idempotent)."""
     import asyncio
 
-    from microshop import demo
+    from microshop.devtools import demo
 
     settings = service_settings("auth")
     if settings.is_production:
-        raise runner.ConfigurationError("seed-demo: demo data is never loaded when MICROSHOP_ENV=production")
-    runner.check_database("auth", settings.database_url)
+        raise ConfigurationError("seed-demo: demo data is never loaded when MICROSHOP_ENV=production")
+    check_database("auth", settings.database_url)
     products = service_settings("products")
     products_url = args.products_url or f"http://127.0.0.1:{products.port}"
     try:
         print(asyncio.run(demo.seed_demo(settings=settings, auth_url=products.auth_url, products_url=products_url)))
     except Exception as exc:  # network or API refusals: one line naming what failed
-        raise runner.ConfigurationError(f"seed-demo: {exc}") from None
+        raise ConfigurationError(f"seed-demo: {exc}") from None
     print(demo.credentials_banner())
     return 0
 
@@ -156,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except runner.ConfigurationError as exc:
+    except ConfigurationError as exc:
         print(f"microshop: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:  # settings that cannot work: name them, no traceback

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from microshop.auth.app import create_app
 from microshop.auth.config import AuthSettings
 from microshop.common.testing import app_client, make_settings
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from tests.auth.mailbox import Mailbox
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from microshop.common.testing import ServiceProcess
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 
 TESTS_ROOT = Path(__file__).resolve().parents[2]
 

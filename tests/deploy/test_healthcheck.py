@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from microshop.common.testing import ServiceProcess
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from tests.deploy.manifests import DEPLOY
 
 

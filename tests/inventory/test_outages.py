@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from microshop.common.testing import TokenFactory, app_client, bearer, make_settings
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from microshop.inventory.app import create_app
 from microshop.inventory.config import InventorySettings
 

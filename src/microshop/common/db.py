@@ -41,6 +41,11 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def asyncpg_dsn(url: str) -> str:
+    """The same database as a plain `postgresql://` DSN, the form asyncpg itself connects with."""
+    return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
 def create_engine(url: str, *, pool_size: int = 10, application_name: str = "microshop") -> AsyncEngine:
     """An asyncpg engine.
 

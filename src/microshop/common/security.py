@@ -239,5 +239,4 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 # route reads its body) and an `AdminUser` parameter are the same dependency, run once.
 require_admin = require_role(ROLE_ADMIN)
 AdminUser = Annotated[Principal, Depends(require_admin)]
-ServiceCaller = Annotated[Principal, Depends(require_role(ROLE_SERVICE))]
 ServiceOrAdmin = Annotated[Principal, Depends(require_role(ROLE_SERVICE, ROLE_ADMIN))]

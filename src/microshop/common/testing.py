@@ -31,7 +31,7 @@ from microshop.common.db import async_url
 from microshop.common.migrations import SERVICES, upgrade
 from microshop.common.security import token_claims
 from microshop.common.settings import ServiceSettings
-from microshop.embedded_db import EmbeddedPostgres, free_port
+from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 TEST_ISSUER, TEST_AUDIENCE, TEST_KID = "microshop-auth", "microshop", "test-key"
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -16,7 +16,7 @@ import httpx
 import structlog
 from fastapi import Depends, FastAPI, Request
 
-from microshop.common.errors import Conflict, ServiceUnavailable
+from microshop.common.errors import ServiceUnavailable
 from microshop.common.http import send
 from microshop.products.config import ProductsSettings
 
@@ -30,12 +30,6 @@ class InventoryUnavailable(ServiceUnavailable):
 
     def __init__(self, message: str = "Inventory is not available right now; please try again") -> None:
         super().__init__(message)
-
-
-class ReservationReleased(Conflict):
-    """The reference was released (or tombstoned) at Inventory: it can never commit."""
-
-    code = "reservation_released"
 
 
 @dataclass(frozen=True)
@@ -190,13 +184,6 @@ class InventoryClient:
             "POST", "/reservations", idempotent=True, headers=_acting_for(on_behalf_of), json=payload
         )
         return self._reservation_outcome(reference, response)
-
-    async def reservation(self, reference: str) -> Reservation | None:
-        """Inventory's record of a reservation, or None when it never saw it."""
-        response = await self._call("GET", f"/reservations/{reference}")
-        if response.status_code == 404:
-            return None
-        return _parse_reservation(response.json())
 
     async def release(self, reference: str, *, reason: str = "compensation") -> Reservation:
         """Give a reservation's units back once; an unknown reference is tombstoned so it can never commit."""

@@ -4,7 +4,7 @@ import httpx
 
 from microshop.auth.config import AuthSettings
 from microshop.common.testing import bearer, make_settings
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from tests.auth.conftest import AuthClientFactory
 from tests.auth.helpers import new_user, register, tokens_for
 from tests.auth.mailbox import Mailbox

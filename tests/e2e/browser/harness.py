@@ -22,7 +22,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
 from microshop.common.testing import TokenFactory
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from tests.system import System
 
 REPO = Path(__file__).resolve().parents[3]

@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from microshop.common.testing import TestPostgres, TokenFactory, app_client, bearer
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from microshop.products.app import create_app
 from tests.products.catalog.support import Catalog, FixedServiceTokens, catalog_settings, png_upload
 

@@ -28,7 +28,7 @@ from microshop.common.testing import (
     bearer,
     make_settings,
 )
-from microshop.embedded_db import free_port
+from microshop.devtools.embedded_db import free_port
 from microshop.products.app import create_app
 from microshop.products.catalog.models import Product
 from microshop.products.config import ProductsSettings

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.auth.models import Base
+from microshop.auth.base import Base
 
 PURPOSE_VERIFY, PURPOSE_RESET = "verify", "reset"
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.auth.models import Base
+from microshop.auth.base import Base
 
 
 class RateLimitCounter(Base):

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.auth.models import Base
+from microshop.auth.base import Base
 
 
 class RefreshFamily(Base):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.auth.models import Base
+from microshop.auth.base import Base
 
 ROLE_USER, ROLE_ADMIN = "user", "admin"
 

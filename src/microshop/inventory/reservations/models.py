@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, String, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.inventory.models import Base
+from microshop.inventory.base import Base
 
 STATUSES = ("committed", "rejected", "released")
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.inventory.models import Base
+from microshop.inventory.base import Base
 
 
 class InventoryItem(Base):

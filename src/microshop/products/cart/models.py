@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.products.models import Base
+from microshop.products.base import Base
 
 CART_ACTIVE, CART_COMPLETED = "active", "completed"
 MAX_QUANTITY = 99

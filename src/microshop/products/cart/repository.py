@@ -1,6 +1,5 @@
 """SQL for carts and cart items."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -44,11 +43,6 @@ _PRODUCT_COLUMNS = (Product.id, Product.name, Product.price, Product.archived_at
 async def get_product(session: AsyncSession, product_id: int) -> ProductFacts | None:
     row = (await session.execute(select(*_PRODUCT_COLUMNS).where(Product.id == product_id))).one_or_none()
     return _facts(row) if row else None
-
-
-async def get_products(session: AsyncSession, product_ids: Sequence[int]) -> dict[int, ProductFacts]:
-    rows = await session.execute(select(*_PRODUCT_COLUMNS).where(Product.id.in_(product_ids)))
-    return {row.id: _facts(row) for row in rows}
 
 
 async def get_active_cart(session: AsyncSession, *, user_id: int, for_update: bool = False) -> Cart | None:

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Computed, DateTime, Index, N
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.products.models import Base
+from microshop.products.base import Base
 
 # Full-text over name and description. 'simple' (no stemming): product names are mixed-language.
 SEARCH_EXPRESSION = "to_tsvector('simple'::regconfig, coalesce(name, '') || ' ' || coalesce(description, ''))"

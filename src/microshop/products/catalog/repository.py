@@ -102,15 +102,6 @@ async def get(
     return await session.scalar(statement)
 
 
-async def get_many(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, Product]:
-    """Products by id, archived ones included (carts and orders still name them)."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    products = await session.scalars(select(Product).where(Product.id.in_(ids)))
-    return {product.id: product for product in products}
-
-
 async def add(session: AsyncSession, product: Product) -> Product:
     session.add(product)
     await session.flush()

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microshop.products.models import Base
+from microshop.products.base import Base
 
 PENDING, COMPLETED, REJECTED, CANCELLED = "pending", "completed", "rejected", "cancelled"
 STATUSES = (PENDING, COMPLETED, REJECTED, CANCELLED)

@@ -8,14 +8,13 @@ import threading
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 from honcho.manager import Manager
 from honcho.printer import Printer
 
-from microshop.common.db import async_url
 from microshop.common.settings import DATA_DIR
-from microshop.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres, port_in_use
+from microshop.devtools.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres, port_in_use
+from microshop.operations import ConfigurationError, migrate_all, service_settings
 
 APP_USER, APP_PASSWORD, APP_DATABASE = "user_db", "admin123", "microservices_db"
 SEARCH_PATH = "products, inventory, auth, public"
@@ -26,10 +25,6 @@ PORT_SETTINGS = {
     "inventory": ("INVENTORY_PORT", 8002),
 }
 WEB_DIR = Path("web")
-
-
-class ConfigurationError(RuntimeError):
-    """A setting that cannot work; the message names it."""
 
 
 def embedded_database() -> EmbeddedPostgres:
@@ -53,34 +48,6 @@ def start_embedded(database: EmbeddedPostgres) -> None:
 
 def uses_external_database() -> bool:
     return any(os.environ.get(name) for name in DATABASE_URL_SETTINGS)
-
-
-def check_database(service: str, url: str) -> None:
-    """Fail with one sentence naming the setting when the service's database cannot be reached."""
-
-    async def probe() -> None:
-        dsn = async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
-        connection = await asyncpg.connect(dsn, timeout=5)
-        await connection.close()
-
-    try:
-        asyncio.run(probe())
-    except Exception as exc:  # asyncpg raises many kinds; all mean "cannot use this URL"
-        setting = (
-            f"{service.upper()}_DATABASE_URL" if os.environ.get(f"{service.upper()}_DATABASE_URL") else ("DATABASE_URL")
-        )
-        raise ConfigurationError(
-            f"cannot reach the {service} database given by {setting} ({_redact(url)}): {exc or type(exc).__name__}"
-        ) from None
-
-
-def _redact(url: str) -> str:
-    head, sep, tail = url.rpartition("@")
-    if not sep:
-        return url
-    scheme, _, credentials = head.partition("://")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{tail}"
 
 
 def _check_ports(with_web: bool) -> dict[str, int]:
@@ -125,8 +92,7 @@ def _wait_until_ready(
 
 def _load_demo_data_once(ports: dict[str, int], manager: Manager) -> list[str]:
     """In dev, a first start on an empty catalog loads the demo shop; later starts load nothing."""
-    from microshop import demo
-    from microshop.cli import service_settings
+    from microshop.devtools import demo
 
     settings = service_settings("auth")
     if settings.environment != "dev":
@@ -160,10 +126,8 @@ def run_all(*, workers: int = 1, with_web: bool = True) -> int:
         env["DATABASE_URL"] = application_url(database)
         os.environ["DATABASE_URL"] = env["DATABASE_URL"]
     try:
-        from microshop.cli import main as cli_main
-
-        if cli_main(["migrate"]) != 0:
-            return 2
+        for service in migrate_all():
+            print(f"migrated {service}")
         manager = Manager(Printer(sys.stdout))
         python = sys.executable
         for service in ("auth", "inventory", "products"):
