@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from microshop.common.db import SessionDep
+from microshop.common.db import SessionDep, own_transaction
 from microshop.common.errors import Conflict
 from microshop.common.http import send
 from microshop.common.observability import request_id_var
@@ -113,10 +113,10 @@ async def _fail_with(session: AsyncSession, sqlstate: str) -> None:
 
 @router.post("/commit-then-raise/{sqlstate}")
 async def commit_then_raise(sqlstate: str, request: Request, session: SessionDep) -> None:
-    """Commit a first transaction (as a rate-limit hit does), then fail the next with this SQLSTATE."""
+    """Commit a transaction of its own (as a rate-limit hit does), then fail the request's with this SQLSTATE."""
     request.app.state.raise_attempts.append(sqlstate)
-    await session.execute(text("SELECT 1"))
-    await session.commit()
+    async with own_transaction(session) as own:
+        await own.execute(text("SELECT 1"))
     await _fail_with(session, sqlstate)
 
 

@@ -38,7 +38,7 @@ async def create_account(
         raise AdminError(problems) from None
     engine = create_engine(settings.database_url, pool_size=1, application_name="microshop-create-admin")
     try:
-        async with make_sessionmaker(engine)() as session:
+        async with make_sessionmaker(engine).begin() as session:
             try:
                 user, created = await service.create_verified(
                     session,
@@ -51,7 +51,6 @@ async def create_account(
                 )
             except AppError as exc:
                 raise AdminError(exc.message) from None
-            await session.commit()
     finally:
         await engine.dispose()
     action = "created" if created else ("promoted" if role == ROLE_ADMIN else "updated")

@@ -1,16 +1,18 @@
 """Database plumbing: one engine per service, bound to the service's own schema.
 
 The request's session (`SessionDep`) is its unit of work: committed when the route returns, rolled
-back when it raises. The one exception: a write that must survive a failed request (a revoked
-token family, say) raises an error that also inherits `CommitThenRaise`; the session dependency
-then commits what the request wrote before the error is rendered.
+back when it raises; services flush, they never commit or roll back. The one escape hatch, for
+the few writes that must stand although the request fails (a rate-limit hit, a revoked token
+family, a rejected reservation): `own_transaction`, a short transaction of their own
+(docs/architecture.md#one-unit-of-work-per-request).
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -68,31 +70,47 @@ async def ping(engine: AsyncEngine) -> None:
 
 
 COMMITTED = "microshop.committed"  # set in the request's scope once any of its transactions committed
-
-
-class CommitThenRaise(Exception):
-    """Mix into an error class whose request's writes must be committed although it answers an error."""
+_REQUEST_SCOPE = "microshop.request_scope"  # session.info key: the scope of the request the session serves
+_OWN_SESSIONS = "microshop.own_sessions"  # session.info key: where `own_transaction` takes its connection
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit when the route returns, roll back when it raises."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
-
-        def note_commit(_: object) -> None:
-            # A commit before the request ends (a rate-limit hit, say) makes replaying it unsafe.
-            request.scope[COMMITTED] = True
-
-        event.listen(session.sync_session, "after_commit", note_commit)
+        session.info[_REQUEST_SCOPE] = request.scope
+        session.info[_OWN_SESSIONS] = request.app.state.own_sessionmaker
         try:
             yield session
             await session.commit()
-        except CommitThenRaise:
-            await session.commit()
-            raise
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def own_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A short transaction beside `session`'s, committed when the block ends, whatever the request does.
+
+    For a write that must stand although the request fails. The request's transaction must not
+    hold a lock this one needs, or each waits for the other: take such locks in a savepoint and
+    roll it back first. Its connection comes from a small pool of its own, so requests that each
+    hold one connection and ask for a second cannot exhaust the main pool.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = session.info.get(_OWN_SESSIONS) or make_sessionmaker(
+        _engine_of(session)
+    )
+    async with sessionmaker.begin() as own:
+        yield own
+    scope: dict[str, Any] | None = session.info.get(_REQUEST_SCOPE)
+    if scope is not None:
+        scope[COMMITTED] = True  # part of the request is committed: running it again would apply that twice
+
+
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine), "sessions are bound to an engine"
+    return bind
 
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.

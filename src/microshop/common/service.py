@@ -24,6 +24,8 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
 }
 
+OWN_TRANSACTION_POOL_SIZE = 2  # short writes that outlive a failed request (common/db.py own_transaction)
+
 # A lifespan hook: started after the database and HTTP client exist, stopped before they close.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -53,6 +55,11 @@ def create_service_app(
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # For `own_transaction`: a request holding a main-pool connection may need one more.
+        own_engine = create_engine(
+            settings.database_url, pool_size=OWN_TRANSACTION_POOL_SIZE, application_name=settings.service_name
+        )
+        app.state.own_sessionmaker = make_sessionmaker(own_engine)
         app.state.http = create_http_client(settings)
         app.state.token_verifier = (
             token_verifier(app) if token_verifier else verifier_from_settings(settings, app.state.http)
@@ -65,6 +72,7 @@ def create_service_app(
         finally:
             await app.state.http.aclose()
             await engine.dispose()
+            await own_engine.dispose()
 
     app = FastAPI(
         title=title,

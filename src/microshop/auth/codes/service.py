@@ -13,6 +13,7 @@ from microshop.auth.config import AuthSettings
 from microshop.auth.email import Outbox
 from microshop.auth.ratelimit import service as ratelimit
 from microshop.auth.validation import email_key
+from microshop.common.db import own_transaction
 from microshop.common.errors import BadRequest
 
 
@@ -32,7 +33,7 @@ def hash_code(code: str) -> str:
     return f"{salt}${_digest(salt, code)}"
 
 
-def matches(code: str, stored: str) -> bool:
+def matches(code: str, *, stored: str) -> bool:
     salt, _, digest = stored.partition("$")
     return hmac.compare_digest(_digest(salt, code), digest)
 
@@ -56,10 +57,10 @@ async def issue(session: AsyncSession, *, settings: AuthSettings, user_id: int, 
 def _accepts(stored: OneTimeCode, code: str, *, settings: AuthSettings, now: datetime) -> bool:
     if stored.attempts >= settings.code_max_attempts:
         return False
-    if stored.expires_at > now and matches(code, stored.code_hash):
+    if stored.expires_at > now and matches(code, stored=stored.code_hash):
         return True
     previous_live = stored.previous_expires_at is not None and stored.previous_expires_at > now
-    return previous_live and stored.previous_code_hash is not None and matches(code, stored.previous_code_hash)
+    return previous_live and stored.previous_code_hash is not None and matches(code, stored=stored.previous_code_hash)
 
 
 async def consume(
@@ -83,15 +84,22 @@ async def consume(
     if started is not None and failures >= settings.code_failures_per_account:
         raise ratelimit.refuse(started, window_seconds=window, message=TOO_MANY_WRONG, code="too_many_attempts")
     now = datetime.now(UTC)
+    # The code row is locked in a savepoint, so a failed try can let go of it before it is counted.
+    lookup = await session.begin_nested()
     stored = None if user_id is None else await repository.get_for_update(session, user_id=user_id, purpose=purpose)
     if stored is not None and _accepts(stored, code, settings=settings, now=now):
         await repository.remove(session, stored.id)
+        await lookup.commit()
         return
-    if stored is not None:
-        await repository.count_attempt(session, stored.id)
-    # Committed at once (with the try above): the failure counts although this request fails.
+    tried_code_id = stored.id if stored is not None else None
+    await lookup.rollback()
+    # Counted in transactions of their own: the failure stands although this request fails.
+    if tried_code_id is not None:
+        async with own_transaction(session) as tries:
+            await repository.count_attempt(tries, tried_code_id)
     counted = await ratelimit.count(session, keys=[budget], window_seconds=window)
     if counted[budget] == settings.code_failures_per_account and owner_email is not None:
-        # Sent now, after the commit above: background tasks do not run when the request fails.
+        # Sent now, after the counts are committed and holding no lock: background tasks do not run
+        # when the request fails.
         await outbox.mailer.send_budget_notice(to=owner_email, purpose=purpose)
     raise InvalidCode("Invalid or expired code: check it or ask for a new one")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.ratelimit import repository
+from microshop.common.db import own_transaction
 from microshop.common.errors import TooManyRequests
 
 
@@ -28,10 +29,10 @@ async def hit(
     now = datetime.now(UTC)
     window = timedelta(seconds=window_seconds)
     stored = {storage_key(key): allowed for key, allowed in limits.items()}
-    counts = await repository.hit(session, keys=list(stored), now=now, window=window)
-    # Committed at once: the hit counts even when the request then fails, and no transaction stays
-    # open across the bcrypt work that usually follows.
-    await session.commit()
+    # In a transaction of its own: the hit counts even when the request then fails, and no lock on
+    # the counter stays held across the bcrypt work that usually follows.
+    async with own_transaction(session) as counters:
+        counts = await repository.hit(counters, keys=list(stored), now=now, window=window)
     exceeded = [started for key, (hits, started) in counts.items() if hits > stored[key]]
     if exceeded:
         retry_after = math.ceil((max(exceeded) + window - now).total_seconds())
@@ -39,11 +40,11 @@ async def hit(
 
 
 async def count(session: AsyncSession, *, keys: list[str], window_seconds: int) -> dict[str, int]:
-    """Count one event (e.g. a failure) on each key, committed at once; never refuses. Key → events."""
+    """Count one event (e.g. a failure) on each key in a transaction of its own; never refuses. Key → events."""
     window = timedelta(seconds=window_seconds)
     stored = {storage_key(key): key for key in keys}
-    counts = await repository.hit(session, keys=list(stored), now=datetime.now(UTC), window=window)
-    await session.commit()
+    async with own_transaction(session) as counters:
+        counts = await repository.hit(counters, keys=list(stored), now=datetime.now(UTC), window=window)
     return {stored[key]: hits for key, (hits, _) in counts.items()}
 
 

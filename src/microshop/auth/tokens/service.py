@@ -17,7 +17,7 @@ from microshop.auth.tokens.schemas import ServiceToken, TokenPair
 from microshop.auth.users import repository as users_repository
 from microshop.auth.users.models import User
 from microshop.auth.validation import email_key
-from microshop.common.db import CommitThenRaise
+from microshop.common.db import own_transaction
 from microshop.common.errors import Forbidden, Unauthorized
 from microshop.common.security import ROLE_SERVICE
 
@@ -30,8 +30,8 @@ class InvalidRefreshToken(Unauthorized):
     code = "invalid_refresh_token"
 
 
-class RefreshTokenReused(CommitThenRaise, InvalidRefreshToken):
-    """A rotated token came back: its family is revoked, and that must stand although the request fails."""
+class RefreshTokenReused(InvalidRefreshToken):
+    """A rotated token came back: its family is revoked."""
 
 
 class InvalidClient(Unauthorized):
@@ -121,14 +121,21 @@ async def refresh(session: AsyncSession, *, settings: AuthSettings, keys: Signin
     """Rotate: the presented token dies, a new one of the same family is issued; a reused one kills the family."""
     token_hash = _hash_token(refresh_token)
     family_id = await repository.family_of(session, token_hash)
+    # Locked in a savepoint, so a reuse can let go of the family before revoking it on its own.
+    locks = await session.begin_nested()
     family = await repository.lock_family(session, family_id) if family_id else None
     stored = await repository.get_for_update(session, token_hash) if family else None
     now = datetime.now(UTC)
     if family is None or family.revoked_at is not None or stored is None:
         raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
-    if stored.rotated_at is not None:
-        await repository.revoke_families(session, [family.id], now=now, reason="reuse")
+    if family_id is not None and stored.rotated_at is not None:
+        await locks.rollback()
+        # In a transaction of its own: the revocation stands although this request answers 401.
+        async with own_transaction(session) as revocation:
+            if await repository.lock_family(revocation, family_id) is not None:
+                await repository.revoke_families(revocation, [family_id], now=now, reason="reuse")
         raise RefreshTokenReused("Refresh token already used: every session it started is revoked, log in again")
+    await locks.commit()
     if stored.revoked_at is not None or stored.expires_at <= now:
         raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
     user = await users_repository.get(session, stored.user_id)

@@ -75,12 +75,11 @@ async def register(
         role=ROLE_ADMIN if is_admin else ROLE_USER,
         created_at=datetime.now(UTC),
     )
-    session.add(user)
     try:
-        await session.flush()
+        async with session.begin_nested():
+            session.add(user)
     except IntegrityError:
         # Another registration with the same email or username committed in between.
-        await session.rollback()
         _raise_taken(await repository.find_taken(session, email=data.email, username=data.username), **_names(data))
         raise
     code = await codes.issue(session, settings=settings, user_id=user.id, purpose=PURPOSE_VERIFY)

@@ -11,11 +11,18 @@ from microshop.inventory.reservations.models import Reservation
 reservations = Reservation.__table__
 
 
-async def claim(session: AsyncSession, *, reference: str, items: list[dict[str, int]]) -> Row[Any] | None:
-    """Insert the reference as committed; None when it already exists (a concurrent insert is waited for)."""
+async def claim(
+    session: AsyncSession,
+    *,
+    reference: str,
+    items: list[dict[str, int]],
+    status: str = "committed",
+    short: list[dict[str, int]] | None = None,
+) -> Row[Any] | None:
+    """Insert the reference with its outcome; None when it already exists (a concurrent insert is waited for)."""
     statement = (
         insert(reservations)
-        .values(reference=reference, status="committed", items=items)
+        .values(reference=reference, status=status, items=items, short=short)
         .on_conflict_do_nothing(index_elements=["reference"])
         .returning(reservations)
     )

@@ -3,13 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response
-from fastapi.responses import JSONResponse
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import error_body, error_response_schema
+from microshop.common.errors import error_response_schema
 from microshop.common.security import ServiceOrAdmin
 from microshop.inventory.deps import WriterActor
-from microshop.inventory.errors import InsufficientStock
 from microshop.inventory.reservations import service
 from microshop.inventory.reservations.schemas import (
     REFERENCE_PATTERN,
@@ -42,17 +40,12 @@ ERRORS = {
 )
 async def reserve(
     session: SessionDep, actor: WriterActor, body: ReservationCreate, response: Response
-) -> ReservationRead | JSONResponse:
+) -> ReservationRead:
     """Take every item for an order, or none; idempotent on `reference`."""
     outcome = await service.reserve(session, request=body, actor=actor)
-    reservation = outcome.reservation
-    if reservation.status == "rejected":
-        # Returned, not raised: the rejected outcome is committed, so a repeat answers the same 409.
-        error = InsufficientStock([short.model_dump() for short in reservation.short or []], reference=body.reference)
-        return JSONResponse(error_body(error.code, error.message, error.details), status_code=409)
     if not outcome.created:
         response.status_code = 200
-    return reservation
+    return outcome.reservation
 
 
 @router.get(

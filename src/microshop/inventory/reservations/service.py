@@ -5,8 +5,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import own_transaction
 from microshop.common.errors import ServiceUnavailable
-from microshop.inventory.errors import ReferenceConflict, ReservationNotFound, ReservationReleased
+from microshop.inventory.errors import (
+    InsufficientStock,
+    ReferenceConflict,
+    ReservationNotFound,
+    ReservationReleased,
+)
 from microshop.inventory.reservations import repository
 from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead
 from microshop.inventory.stock import repository as stock_repository
@@ -23,29 +29,45 @@ class ReserveOutcome:
 
 
 async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: str) -> ReserveOutcome:
-    """Take every item or none; a known reference answers its stored outcome and takes nothing."""
+    """Take every item or none; a known reference answers its stored outcome and takes nothing.
+
+    A shortage is recorded as a rejected reservation, so the same call again answers the same 409.
+    """
     items = [
         {"product_id": item.product_id, "quantity": item.quantity}
         for item in sorted(request.items, key=lambda item: item.product_id)
     ]
-
+    attempt = await session.begin_nested()
     row = await repository.claim(session, reference=request.reference, items=items)
     if row is None:
+        await attempt.rollback()
         return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
     short = await _take_all(session, items, reference=request.reference, actor=actor)
-    if short:
-        row = await repository.mark(session, request.reference, status="rejected", short=short)
-    return ReserveOutcome(ReservationRead.model_validate(row), created=True)
+    if not short:
+        await attempt.commit()
+        return ReserveOutcome(ReservationRead.model_validate(row), created=True)
+    await attempt.rollback()  # lets go of the claim and of the stock rows it locked
+    # In a transaction of its own: the rejection stands although this request answers 409.
+    async with own_transaction(session) as rejection:
+        rejected = await repository.claim(
+            rejection, reference=request.reference, items=items, status="rejected", short=short
+        )
+        stored = rejected or await repository.get(rejection, request.reference)
+    if rejected is None:  # a call with the same reference got there in between: its outcome stands
+        return ReserveOutcome(_replay(stored, items), created=False)
+    raise InsufficientStock(short, reference=request.reference)
 
 
 def _replay(row: Any, items: list[dict[str, int]]) -> ReservationRead:
-    """The stored outcome of a reference, if this call is the same request."""
+    """The stored outcome of a reference, if this call is the same request (a rejection is raised again)."""
     if row is None:  # the row that conflicted cannot vanish (reservations are never deleted)
         raise ServiceUnavailable("Reservation state is changing; please try again")
     if row.status == "released":
         raise ReservationReleased(f"Reservation {row.reference} was released; a new reference is needed")
     if row.items != items:
         raise ReferenceConflict(f"Reference {row.reference} was already used with different items")
+    if row.status == "rejected":
+        raise InsufficientStock(row.short or [], reference=row.reference)
     return ReservationRead.model_validate(row)
 
 

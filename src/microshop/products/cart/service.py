@@ -45,6 +45,8 @@ async def view_cart(*, session: AsyncSession, inventory: InventoryClient, user_i
     if cart is None:
         return CartView(CartRead(id=None, items=[], total=Decimal("0.00")), stock_known=True)
     rows = await repository.items_with_products(session, cart_id=cart.id)
+    # Called by the cart's writes with the cart row still locked: the answer shows the cart as
+    # written, and the stock read is bounded by STOCK_READ_TIMEOUT_SECONDS.
     stock = await inventory.stock_or_none(row.item.product_id for row in rows) if rows else {}
     items = []
     for row in rows:

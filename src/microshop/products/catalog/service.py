@@ -29,7 +29,7 @@ class ProductPage:
     stock_known: bool
 
 
-def to_read(product: Product, stock: int | None) -> ProductRead:
+def to_read(product: Product, *, stock: int | None) -> ProductRead:
     return ProductRead(
         id=product.id,
         name=product.name,
@@ -54,7 +54,7 @@ async def list_products(
         session, conditions=conditions, sort=query.sort, offset=query.offset, limit=query.page_size
     )
     stock = await inventory.stock_or_none(product.id for product in products) if products else {}
-    items = [to_read(product, None if stock is None else stock.get(product.id, 0)) for product in products]
+    items = [to_read(product, stock=None if stock is None else stock.get(product.id, 0)) for product in products]
     return ProductPage(items=items, total=total, stock_known=stock is not None)
 
 
@@ -64,7 +64,7 @@ async def get_product(*, session: AsyncSession, inventory: InventoryClient, prod
     if product is None:
         raise ProductNotFound(product_id)
     stock = await inventory.stock_or_none([product.id])
-    return to_read(product, None if stock is None else stock.get(product.id, 0))
+    return to_read(product, stock=None if stock is None else stock.get(product.id, 0))
 
 
 async def _attach_image(
@@ -106,8 +106,9 @@ async def create_product(
         await _attach_image(session=session, storage=storage, product=product, image=image)
         await session.flush()
     if data.stock is not None:
+        # Inside the product's transaction: if Inventory refuses, the product is not created.
         await inventory.set_stock(product.id, data.stock, on_behalf_of=actor.user_id)
-    return to_read(product, data.stock if data.stock is not None else 0)
+    return to_read(product, stock=data.stock if data.stock is not None else 0)
 
 
 async def update_product(
@@ -134,10 +135,11 @@ async def update_product(
         await _attach_image(session=session, storage=storage, product=product, image=image)
     await session.flush()
     if data.stock is not None:
+        # The product row stays locked across the call: if Inventory refuses, the update is undone.
         await inventory.set_stock(product.id, data.stock, on_behalf_of=actor.user_id)
-        return to_read(product, data.stock)
+        return to_read(product, stock=data.stock)
     stock = await inventory.stock_or_none([product.id])
-    return to_read(product, None if stock is None else stock.get(product.id, 0))
+    return to_read(product, stock=None if stock is None else stock.get(product.id, 0))
 
 
 async def archive_product(*, session: AsyncSession, storage: MediaStorage, product_id: int) -> None:

@@ -47,6 +47,7 @@ async def recover_once(
         stale = await repository.lock_stale_pending(
             session, min_age=min_age, abandon_after=abandon_after, limit=batch_size
         )
+        # Locked across the calls to Inventory, so no other replica or retry settles these orders too.
         for order, abandoned in stale:
             try:
                 if abandoned:

@@ -30,7 +30,7 @@ def _read(order: Order, items: list[OrderItemRead]) -> OrderRead:
     )
 
 
-async def read_orders(session: AsyncSession, orders: list[Order]) -> list[OrderRead]:
+async def read_orders(session: AsyncSession, *, orders: list[Order]) -> list[OrderRead]:
     """Orders with their item snapshots, loaded in one query."""
     items = await repository.items_of(session, [order.id for order in orders])
     return [_read(order, [OrderItemRead.model_validate(item) for item in items[order.id]]) for order in orders]
@@ -43,7 +43,9 @@ async def list_orders(*, session: AsyncSession, caller: Principal, query: Orders
     orders, total = await repository.list_orders(
         session, user_id=None if query.all else caller.user_id, offset=query.offset, limit=query.page_size
     )
-    return Page(items=await read_orders(session, orders), total=total, page=query.page, page_size=query.page_size)
+    return Page(
+        items=await read_orders(session, orders=orders), total=total, page=query.page, page_size=query.page_size
+    )
 
 
 async def get_visible_order(*, session: AsyncSession, caller: Principal, order_id: int) -> Order:
@@ -56,7 +58,7 @@ async def get_visible_order(*, session: AsyncSession, caller: Principal, order_i
 
 async def get_order(*, session: AsyncSession, order: Order) -> OrderRead:
     """One order with its items."""
-    return (await read_orders(session, [order]))[0]
+    return (await read_orders(session, orders=[order]))[0]
 
 
 async def cancel_order(*, session: AsyncSession, inventory: InventoryClient, order_id: int) -> OrderRead:
@@ -71,6 +73,7 @@ async def cancel_order(*, session: AsyncSession, inventory: InventoryClient, ord
     if order.status not in (COMPLETED, PENDING):
         raise OrderNotCancellable(f"A {order.status} order cannot be cancelled", details={"status": order.status})
     assert order.reservation_reference is not None
+    # The order stays locked across the call, so a concurrent cancel or checkout retry waits for it.
     await inventory.release(order.reservation_reference, reason="cancel")
     order.status = CANCELLED
     await session.flush()
