@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { apiQueryFromRoute, filtersFromQuery, queryFromFilters, validateFilters } from '@/composables/catalogQuery'
-import { featuresFromRows, rowsFromFeatures, validateRows } from '@/composables/features'
-import { formatMoney, sentence, stockLabel } from '@/composables/format'
-import { newUuid } from '@/composables/uuid'
+import { apiQueryFromRoute, filtersFromQuery, queryFromFilters, validateFilters } from '@/utils/catalogQuery'
+import { featuresFromRows, rowsFromFeatures, validateRows } from '@/utils/features'
+import { formatMoney, sentence, stockLabel } from '@/utils/format'
+import { newUuid } from '@/utils/uuid'
 
 describe('catalog query', () => {
   it('round-trips filters through the URL query and into API parameters', () => {
