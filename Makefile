@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HAS_WEB := $(wildcard web/package.json)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json -type f 2>/dev/null)
 
-.PHONY: install run test lint format test-external bench web clean lock-runtime
+.PHONY: install run test lint format test-external bench web clean lock-runtime api-types
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +36,12 @@ test: install web lint
 	$(if $(HAS_WEB),cd web && npm test --silent)
 
 lint:
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench web/scripts
+	$(VENV)/bin/ruff format --check src tests bench web/scripts
 
 format:
-	$(VENV)/bin/ruff check --fix src tests bench
-	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench web/scripts
+	$(VENV)/bin/ruff format src tests bench web/scripts
 
 ## The database-backed tests again, on an external server: make test-external TEST_DATABASE_URL=postgresql://...
 test-external: install
@@ -50,6 +50,10 @@ test-external: install
 ## Benchmarks beside their floors (needs wrk: apt-get install -y wrk); BENCH_ARGS="--workers 1" etc.
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+## Regenerate the web app's API types: web/openapi/*.json from the services, then web/src/api/generated/*.ts.
+api-types: install
+	$(PY) web/scripts/api_types.py
 
 ## Regenerate requirements-runtime.lock (what the service image installs) from requirements.lock.
 lock-runtime: install

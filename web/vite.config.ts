@@ -6,7 +6,7 @@ import tailwindcss from '@tailwindcss/vite'
 
 /**
  * One origin for the browser: the dev and preview servers proxy the API paths to the
- * services (DESIGN.md §10 "Web"). nginx in compose and the Ingress use the same map.
+ * services (docs/architecture.md). nginx in compose and the Ingress use the same map.
  */
 function serviceProxy(env: Record<string, string>): Record<string, ProxyOptions> {
   const host = env.MICROSHOP_SERVICES_HOST || '127.0.0.1'

@@ -1,6 +1,5 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 import { useAuthStore } from '@/stores/auth'
-import { accessTokenTtl, refreshTokens } from '@/api/client'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -42,9 +41,8 @@ router.beforeEach(async (to) => {
   const auth = useAuthStore()
   auth.initialize()
   // An expired access token is renewed before the page loads; a refused refresh ends the session.
-  const ttl = accessTokenTtl(auth.token)
-  if (auth.isAuthenticated && ttl !== null && ttl <= 0) {
-    const renewed = await refreshTokens().catch(() => true)
+  if (auth.isAuthenticated && auth.isExpired()) {
+    const renewed = await auth.refresh().catch(() => true)
     if (!renewed) {
       auth.clear()
       return loginRedirect(to, 'expired')

@@ -1,9 +1,9 @@
 /**
  * The one HTTP wrapper of the SPA: base paths, the bearer token, the
  * 401 → refresh → retry once → log out rule, and the error envelope turned into ApiError.
+ * The session itself (tokens, refresh, logout) belongs to the auth store, which hands it over
+ * with configureSession; this module never reads the tokens' storage or decodes them.
  */
-import { jwtDecode } from 'jwt-decode'
-import type { JwtClaims, TokenPair } from './types'
 
 export const paths = {
   auth: '/auth',
@@ -12,23 +12,6 @@ export const paths = {
   orders: '/api/orders',
   inventory: '/api/inventory',
 } as const
-
-export const TOKEN_KEY = 'token'
-export const REFRESH_TOKEN_KEY = 'refresh_token'
-
-/** Seed 4.3: "Guardar en localStorage". */
-export const tokenStorage = {
-  access: (): string | null => localStorage.getItem(TOKEN_KEY),
-  refresh: (): string | null => localStorage.getItem(REFRESH_TOKEN_KEY),
-  save(pair: Pick<TokenPair, 'access_token' | 'refresh_token'>): void {
-    localStorage.setItem(TOKEN_KEY, pair.access_token)
-    if (pair.refresh_token) localStorage.setItem(REFRESH_TOKEN_KEY, pair.refresh_token)
-  },
-  clear(): void {
-    localStorage.removeItem(TOKEN_KEY)
-    localStorage.removeItem(REFRESH_TOKEN_KEY)
-  },
-}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError'
@@ -42,16 +25,32 @@ export class ApiError extends Error {
   }
 }
 
-export interface AuthHooks {
-  /** New tokens were stored (after a refresh). */
-  onTokens?: (pair: TokenPair) => void
-  /** The session cannot continue: tokens were cleared; the app should go to /login. */
-  onUnauthorized?: (info: { hadSession: boolean }) => void
+/** What the client asks of the session's owner (the auth store: connectSession in stores/auth.ts). */
+export interface SessionHooks {
+  /** The access token to send, or null. */
+  accessToken: () => string | null
+  /** The access token is about to expire and can be refreshed: refresh before sending. */
+  expiresSoon: () => boolean
+  /**
+   * Rotate the tokens; concurrent callers share one call. Resolves false when the server refuses
+   * the refresh token; throws ApiError when the auth service cannot be reached.
+   */
+  refresh: () => Promise<boolean>
+  /** The session cannot continue: forget it and send the user to log in. */
+  onSessionLost: () => void
 }
 
-let hooks: AuthHooks = {}
-export function setAuthHooks(next: AuthHooks): void {
-  hooks = next
+const NO_SESSION: SessionHooks = {
+  accessToken: () => null,
+  expiresSoon: () => false,
+  refresh: async () => false,
+  onSessionLost: () => {},
+}
+
+let session: SessionHooks = NO_SESSION
+/** Hand the client its session; null goes back to none (anonymous requests only). */
+export function configureSession(hooks: SessionHooks | null): void {
+  session = hooks ?? NO_SESSION
 }
 
 type QueryValue = string | number | boolean | null | undefined
@@ -78,17 +77,6 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
   }
   const qs = params.toString()
   return qs ? `${path}?${qs}` : path
-}
-
-/** Seconds until the stored access token expires; null when it cannot be decoded. */
-export function accessTokenTtl(token = tokenStorage.access()): number | null {
-  if (!token) return null
-  try {
-    const { exp } = jwtDecode<JwtClaims>(token)
-    return typeof exp === 'number' ? exp - Date.now() / 1000 : null
-  } catch {
-    return null
-  }
 }
 
 const STATUS_MESSAGES: Record<number, string> = {
@@ -150,7 +138,7 @@ async function parseBody(res: Response): Promise<unknown> {
   }
 }
 
-async function send(path: string, opts: RequestOptions, withToken: boolean): Promise<Response> {
+async function send(path: string, opts: RequestOptions, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers }
   let body: BodyInit | undefined
   if (opts.form) body = opts.form
@@ -158,7 +146,6 @@ async function send(path: string, opts: RequestOptions, withToken: boolean): Pro
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.json)
   }
-  const token = withToken ? tokenStorage.access() : null
   if (token) headers.Authorization = `Bearer ${token}`
   try {
     return await fetch(buildUrl(path, opts.query), { method: opts.method ?? 'GET', headers, body })
@@ -167,61 +154,21 @@ async function send(path: string, opts: RequestOptions, withToken: boolean): Pro
   }
 }
 
-let refreshing: Promise<boolean> | null = null
-
-/**
- * Rotate the tokens with the stored refresh token; concurrent callers share one call.
- * Resolves false when the server refuses the refresh token; throws ApiError when the
- * auth service cannot be reached (the session is kept for a later try).
- */
-export function refreshTokens(): Promise<boolean> {
-  refreshing ??= doRefresh().finally(() => {
-    refreshing = null
-  })
-  return refreshing
-}
-
-async function doRefresh(): Promise<boolean> {
-  const used = tokenStorage.refresh()
-  if (!used) return false
-  const res = await send(`${paths.auth}/token/refresh`, { method: 'POST', json: { refresh_token: used } }, false)
-  if (res.ok) {
-    const pair = (await parseBody(res)) as TokenPair
-    tokenStorage.save(pair)
-    hooks.onTokens?.(pair)
-    return true
-  }
-  if (res.status >= 500 || res.status === 429) throw errorFromBody(res.status, await parseBody(res))
-  // Another tab may have rotated the token meanwhile: what it stored is still good.
-  return tokenStorage.refresh() !== used && tokenStorage.refresh() !== null
-}
-
-/** Clear the tokens and tell the app to go to /login. */
-export function expireSession(): void {
-  const hadSession = tokenStorage.access() !== null || tokenStorage.refresh() !== null
-  tokenStorage.clear()
-  hooks.onUnauthorized?.({ hadSession })
-}
-
 const SESSION_EXPIRED = 'Your session has expired. Please log in again.'
 
 export async function requestWithMeta<T>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
   const useAuth = opts.auth !== false
-  const ttl = useAuth ? accessTokenTtl() : null
-  if (ttl !== null && ttl < 10 && tokenStorage.refresh()) {
-    if (!(await refreshTokens())) {
-      expireSession()
-      throw new ApiError(SESSION_EXPIRED, 401, 'token_expired')
-    }
+  if (useAuth && session.expiresSoon() && !(await session.refresh())) {
+    session.onSessionLost()
+    throw new ApiError(SESSION_EXPIRED, 401, 'token_expired')
   }
-  let res = await send(path, opts, useAuth)
+  let res = await send(path, opts, useAuth ? session.accessToken() : null)
   if (res.status === 401 && useAuth) {
-    const sentToken = tokenStorage.access() !== null
-    if (sentToken && (await refreshTokens())) res = await send(path, opts, true)
+    const hadSession = session.accessToken() !== null
+    if (hadSession && (await session.refresh())) res = await send(path, opts, session.accessToken())
     if (res.status === 401) {
       const error = errorFromBody(401, await parseBody(res))
-      const hadSession = sentToken
-      expireSession()
+      session.onSessionLost()
       throw hadSession ? new ApiError(SESSION_EXPIRED, 401, error.code, error.details) : error
     }
   }

@@ -1,11 +1,11 @@
 import { paths, request } from './client'
-import type { Order, Page } from './types'
+import type { Order, OrderPage } from './types'
 
 const p = paths.orders
 
 export const ordersApi = {
   list: (page = 1, pageSize = 20, all = false) =>
-    request<Page<Order>>(p, { query: { page, page_size: pageSize, all: all || undefined } }),
+    request<OrderPage>(p, { query: { page, page_size: pageSize, all: all || undefined } }),
   get: (id: number | string) => request<Order>(`${p}/${id}`),
   cancel: (id: number) => request<Order>(`${p}/${id}/cancel`, { method: 'POST' }),
 }

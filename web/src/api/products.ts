@@ -1,9 +1,9 @@
 import { paths, request, requestWithMeta } from './client'
-import type { Page, Product, ProductInput, ProductQuery } from './types'
+import type { Product, ProductInput, ProductPage, ProductQuery } from './types'
 
 const p = paths.products
 
-export interface ProductPage extends Page<Product> {
+export interface CatalogPage extends ProductPage {
   /** Inventory could not be asked: stock values are null (header X-Stock-Status). */
   stockUnavailable: boolean
 }
@@ -20,11 +20,11 @@ function toForm(input: ProductInput): FormData {
 }
 
 export const productsApi = {
-  async list(query: ProductQuery = {}): Promise<ProductPage> {
+  async list(query: ProductQuery = {}): Promise<CatalogPage> {
     const { features, ...rest } = query
-    const params: Record<string, string | number | undefined> = { ...rest }
+    const params: Record<string, string | number | null | undefined> = { ...rest }
     for (const [key, value] of Object.entries(features ?? {})) params[`feature.${key}`] = value
-    const res = await requestWithMeta<Page<Product>>(p, { query: params })
+    const res = await requestWithMeta<ProductPage>(p, { query: params })
     return { ...res.data, stockUnavailable: res.headers.get('X-Stock-Status') === 'unavailable' }
   },
   get: (id: number | string) => request<Product>(`${p}/${id}`),

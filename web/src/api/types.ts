@@ -1,149 +1,72 @@
-/** Wire shapes of the microshop services (docs/architecture.md#wire-shapes). Money is a decimal string. */
+/**
+ * Wire shapes of the microshop services (docs/architecture.md#wire-shapes), named for the app.
+ * They come from the services' OpenAPI documents through src/api/generated/ (`make api-types`),
+ * so a changed schema fails the type check here instead of at run time. Money is a decimal string.
+ */
+import type { components as AuthComponents } from './generated/auth'
+import type { components as InventoryComponents } from './generated/inventory'
+import type { components as ProductsComponents, paths as ProductsPaths } from './generated/products'
 
+type AuthSchemas = AuthComponents['schemas']
+type ProductsSchemas = ProductsComponents['schemas']
+type InventorySchemas = InventoryComponents['schemas']
+
+// --- auth ---------------------------------------------------------------------------------
+
+export type TokenPair = AuthSchemas['TokenPair']
+export type UserProfile = AuthSchemas['UserRead']
+export type RegisterPayload = AuthSchemas['UserCreate']
+export type RegisterResult = AuthSchemas['RegisterResponse']
+export type LoginPayload = AuthSchemas['LoginRequest']
+export type RefreshPayload = AuthSchemas['RefreshRequest']
+export type VerifyPayload = AuthSchemas['VerifyRequest']
+export type EmailPayload = AuthSchemas['EmailRequest']
+export type Message = AuthSchemas['MessageResponse']
+
+// --- products, cart, orders ---------------------------------------------------------------
+
+export type Product = ProductsSchemas['ProductRead']
+export type Features = Product['features']
+export type ProductPage = ProductsSchemas['Page_ProductRead_']
+export type ProductSort = NonNullable<ProductListQuery['sort']>
+type ProductListQuery = NonNullable<ProductsPaths['/api/products']['get']['parameters']['query']>
+/** The documented list parameters, plus the `feature.<key>=<value>` filters (one query key per feature). */
+export type ProductQuery = ProductListQuery & { features?: Record<string, string> }
+
+/** The multipart form that creates or edits a product, before it is encoded: features as an object, the image as a File. */
+type ProductForm = ProductsPaths['/api/products/{product_id}']['post']['requestBody']['content']['multipart/form-data']
+export type ProductInput = Omit<ProductForm, 'features' | 'image'> & { features?: Features; image?: File | null }
+
+export type Cart = ProductsSchemas['CartRead']
+export type CartItem = ProductsSchemas['CartItemRead']
+export type CartItemCreate = ProductsSchemas['CartItemCreate']
+export type CartItemUpdate = ProductsSchemas['CartItemUpdate']
+export type CheckoutResult = ProductsSchemas['CheckoutRead']
+export type Order = ProductsSchemas['OrderRead']
+export type OrderItem = ProductsSchemas['OrderItemRead']
+export type OrderStatus = Order['status']
+export type OrderPage = ProductsSchemas['Page_OrderRead_']
+
+// --- inventory ----------------------------------------------------------------------------
+
+export type StockLevel = InventorySchemas['InventoryItemRead']
+export type StockSet = InventorySchemas['StockSet']
+export type StockMovementInput = InventorySchemas['StockEntry']
+export type Movement = InventorySchemas['MovementRead']
+export type MovementPage = InventorySchemas['Page_MovementRead_']
+/** One line of a refused checkout's `details.short`: Inventory's shortage, passed on by Products. */
+export type Shortage = InventorySchemas['ShortItem']
+
+// --- the app's own (in no schema) -----------------------------------------------------------
+
+/** The roles a person can have (service tokens never reach the browser). */
 export type Role = 'user' | 'admin'
 
-export interface Page<T> {
-  items: T[]
-  total: number
-  page: number
-  page_size: number
-}
-
-export interface TokenPair {
-  access_token: string
-  refresh_token: string
-  token_type: 'bearer'
-  expires_in?: number
-}
-
+/** What the SPA reads from an access token; the services verify it, the browser only decodes it. */
 export interface JwtClaims {
   sub: string
   role: Role | 'service'
   user_id?: number
   exp: number
   iat?: number
-}
-
-export interface UserProfile {
-  id: number
-  username: string
-  name: string
-  email: string
-  role: Role
-  is_verified: boolean
-  created_at: string
-}
-
-export interface RegisterPayload {
-  username: string
-  name: string
-  email: string
-  password: string
-}
-
-export type Features = Record<string, unknown>
-
-export interface Product {
-  id: number
-  name: string
-  description: string | null
-  price: string
-  image_url: string | null
-  features: Features | null
-  stock: number | null
-  created_at: string
-  updated_at: string
-}
-
-export type ProductSort = 'price' | '-price' | 'name' | '-created_at'
-
-export interface ProductQuery {
-  page?: number
-  page_size?: number
-  q?: string
-  min_price?: string
-  max_price?: string
-  sort?: ProductSort
-  features?: Record<string, string>
-}
-
-export interface ProductInput {
-  name?: string
-  price?: string
-  description?: string
-  stock?: number
-  features?: Features
-  image?: File | null
-}
-
-export interface CartItem {
-  id: number
-  product_id: number
-  name: string
-  unit_price: string
-  quantity: number
-  line_total: string
-  stock: number | null
-  /** Not archived, stock known and enough for the quantity (the server decides). */
-  available: boolean
-}
-
-export interface Cart {
-  id: number | null
-  items: CartItem[]
-  total: string
-}
-
-export interface CheckoutResult {
-  message: string
-  order_id: number
-  total: string
-}
-
-export interface Shortage {
-  product_id: number
-  requested: number
-  available: number
-}
-
-export type OrderStatus = 'pending' | 'completed' | 'rejected' | 'cancelled'
-
-export interface OrderItem {
-  product_id: number
-  name: string
-  unit_price: string
-  quantity: number
-  line_total: string
-}
-
-export interface Order {
-  id: number
-  status: OrderStatus
-  total: string
-  created_at: string
-  items: OrderItem[]
-  user_id?: number
-}
-
-export interface StockLevel {
-  product_id: number
-  stock: number
-  updated_at?: string
-}
-
-export interface StockMovementInput {
-  product_id: number
-  type: 'in' | 'out'
-  quantity: number
-  reason: string
-}
-
-export interface Movement {
-  id: number
-  product_id: number
-  delta: number
-  reason: string
-  reference: string | null
-  actor: string | number | null
-  created_at: string
 }

@@ -1,12 +1,12 @@
 import { ref, watch } from 'vue'
 import { ordersApi } from '@/api/orders'
-import type { Order, Page } from '@/api/types'
+import type { OrderPage } from '@/api/types'
 import { useRequest } from './useRequest'
 
 /** One page of orders (own, or all for admins), reloaded when the page number changes. */
 export function useOrdersPage(all: boolean, pageSize = 20) {
   const page = ref(1)
-  const result = ref<Page<Order> | null>(null)
+  const result = ref<OrderPage | null>(null)
   const { loading, error, run } = useRequest()
 
   async function load() {

@@ -1,24 +1,40 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { jwtDecode } from 'jwt-decode'
-import { accessTokenTtl, tokenStorage } from '@/api/client'
+import { ApiError, configureSession } from '@/api/client'
 import { authApi } from '@/api/auth'
 import type { JwtClaims, RegisterPayload, Role, TokenPair, UserProfile } from '@/api/types'
+import { readClaims, secondsLeft } from '@/utils/jwt'
 
-function decode(token: string | null): JwtClaims | null {
-  if (!token) return null
-  try {
-    return jwtDecode<JwtClaims>(token)
-  } catch {
-    return null
-  }
+export const TOKEN_KEY = 'token'
+export const REFRESH_TOKEN_KEY = 'refresh_token'
+/** A token with less left than this is refreshed before a request, so it does not expire on the way. */
+const REFRESH_AHEAD_SECONDS = 10
+
+/**
+ * The tokens live in localStorage, so every tab shares one session; the store's refs mirror it for
+ * the UI. Only this store reads or writes them.
+ */
+const storage = {
+  access: (): string | null => localStorage.getItem(TOKEN_KEY),
+  refresh: (): string | null => localStorage.getItem(REFRESH_TOKEN_KEY),
+  save(pair: Pick<TokenPair, 'access_token' | 'refresh_token'>): void {
+    localStorage.setItem(TOKEN_KEY, pair.access_token)
+    if (pair.refresh_token) localStorage.setItem(REFRESH_TOKEN_KEY, pair.refresh_token)
+  },
+  clear(): void {
+    localStorage.removeItem(TOKEN_KEY)
+    localStorage.removeItem(REFRESH_TOKEN_KEY)
+  },
 }
 
-/** Seed 3.4's auth store: token, user, role; login, logout, initialize. */
+const canRetryLater = (error: unknown) =>
+  !(error instanceof ApiError) || error.status === 0 || error.status === 429 || error.status >= 500
+
+/** The session: tokens, the user, the role; login, refresh, logout. */
 export const useAuthStore = defineStore('auth', () => {
-  const token = ref<string | null>(tokenStorage.access())
-  const refreshToken = ref<string | null>(tokenStorage.refresh())
-  const claims = ref<JwtClaims | null>(decode(token.value))
+  const token = ref<string | null>(storage.access())
+  const refreshToken = ref<string | null>(storage.refresh())
+  const claims = ref<JwtClaims | null>(readClaims(token.value))
   const user = ref<UserProfile | null>(null)
 
   const role = computed<Role | null>(() => {
@@ -30,32 +46,87 @@ export const useAuthStore = defineStore('auth', () => {
   const email = computed(() => user.value?.email ?? claims.value?.sub ?? null)
   const displayName = computed(() => user.value?.name || user.value?.username || email.value || '')
 
-  /** Take tokens into the store (after login or a refresh done by the API client). */
+  /** Mirror what is stored (this tab or another one may have written it). */
+  function load(): void {
+    token.value = storage.access()
+    refreshToken.value = storage.refresh()
+    claims.value = readClaims(token.value)
+  }
+
+  /** Take new tokens (after login or a refresh). */
   function setTokens(pair: Pick<TokenPair, 'access_token' | 'refresh_token'>): void {
-    tokenStorage.save(pair)
-    token.value = pair.access_token
-    refreshToken.value = tokenStorage.refresh()
-    claims.value = decode(pair.access_token)
+    storage.save(pair)
+    load()
   }
 
   /** Forget the session locally (no server call). */
   function clear(): void {
-    tokenStorage.clear()
+    storage.clear()
     token.value = null
     refreshToken.value = null
     claims.value = null
     user.value = null
   }
 
+  /** The access token has expired (false when there is none, or no expiry can be read). */
+  function isExpired(): boolean {
+    const ttl = secondsLeft(claims.value)
+    return ttl !== null && ttl <= 0
+  }
+
   /** Read the stored tokens and decode the JWT; an expired token without a refresh token logs out. */
   function initialize(): void {
-    token.value = tokenStorage.access()
-    refreshToken.value = tokenStorage.refresh()
-    claims.value = decode(token.value)
+    load()
     if (!token.value) return
-    const ttl = accessTokenTtl(token.value)
-    const expired = claims.value === null || (ttl !== null && ttl <= 0)
-    if (expired && !refreshToken.value) clear()
+    if ((claims.value === null || isExpired()) && !refreshToken.value) clear()
+  }
+
+  /** The access token a request should carry. Read from storage: another tab may have just rotated it. */
+  function accessToken(): string | null {
+    return storage.access()
+  }
+
+  /** The access token expires within seconds and a refresh token is at hand. */
+  function expiresSoon(): boolean {
+    const ttl = secondsLeft(readClaims(storage.access()))
+    return ttl !== null && ttl < REFRESH_AHEAD_SECONDS && storage.refresh() !== null
+  }
+
+  let refreshing: Promise<boolean> | null = null
+
+  /**
+   * Rotate the tokens with the stored refresh token. Callers at the same time share one call: a
+   * refresh token is good for one use. Resolves false when the server refuses it; throws ApiError
+   * when the auth service cannot be reached (the session is kept for a later try).
+   */
+  function refresh(): Promise<boolean> {
+    refreshing ??= rotate().finally(() => {
+      refreshing = null
+    })
+    return refreshing
+  }
+
+  async function rotate(): Promise<boolean> {
+    const used = storage.refresh()
+    if (!used) return false
+    try {
+      setTokens(await authApi.refresh(used))
+      return true
+    } catch (error) {
+      if (canRetryLater(error)) throw error
+      // Another tab may have rotated the token meanwhile: what it stored is still good.
+      const stored = storage.refresh()
+      if (stored === null || stored === used) return false
+      load()
+      return true
+    }
+  }
+
+  /** The session ended without a logout (refresh refused, or a 401 after one): forget it. Was there one? */
+  function expire(): boolean {
+    const hadSession = storage.access() !== null || storage.refresh() !== null
+    clear()
+    return hadSession
   }
 
   async function fetchProfile(): Promise<UserProfile | null> {
@@ -94,6 +165,11 @@ export const useAuthStore = defineStore('auth', () => {
     setTokens,
     clear,
     initialize,
+    isExpired,
+    accessToken,
+    expiresSoon,
+    refresh,
+    expire,
     fetchProfile,
     login,
     logout,
@@ -102,3 +178,18 @@ export const useAuthStore = defineStore('auth', () => {
     resendCode,
   }
 })
+
+/**
+ * Hand the API client this store's session: the token to send and the refresh. When the session is
+ * lost the store forgets it, then `onLost` lets the app react (main.ts goes to /login). The hooks
+ * call through the store object, so a test can spy on its actions.
+ */
+export function connectSession(onLost: (info: { hadSession: boolean }) => void = () => {}): void {
+  const auth = useAuthStore()
+  configureSession({
+    accessToken: () => auth.accessToken(),
+    expiresSoon: () => auth.expiresSoon(),
+    refresh: () => auth.refresh(),
+    onSessionLost: () => onLost({ hadSession: auth.expire() }),
+  })
+}

@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import { ApiError } from '@/api/client'
 import { cartApi } from '@/api/cart'
 import type { Cart, CheckoutResult, Shortage } from '@/api/types'
-import { newUuid } from '@/composables/uuid'
+import { newUuid } from '@/utils/uuid'
 
 /** Errors after which the same checkout may still complete: retry with the same key. */
 function isRetryable(error: unknown): boolean {

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { REFRESH_TOKEN_KEY, TOKEN_KEY } from '@/api/client'
-import { useAuthStore } from '@/stores/auth'
+import { REFRESH_TOKEN_KEY, TOKEN_KEY, useAuthStore } from '@/stores/auth'
 import { bodyOf, headerOf, json, makeJwt, mockFetch } from './helpers'
 
 const ME = { id: 1, username: 'ana', name: 'Ana', email: 'ana@example.com', role: 'user', is_verified: true, created_at: '2026-01-01T00:00:00Z' }

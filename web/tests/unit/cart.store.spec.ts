@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { TOKEN_KEY } from '@/api/client'
+import { TOKEN_KEY } from '@/stores/auth'
 import { useCartStore } from '@/stores/cart'
 import { headerOf, json, makeJwt, mockFetch } from './helpers'
 

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, REFRESH_TOKEN_KEY, TOKEN_KEY, request, setAuthHooks } from '@/api/client'
+import { createPinia, setActivePinia } from 'pinia'
+import { ApiError, configureSession, request } from '@/api/client'
+import { REFRESH_TOKEN_KEY, TOKEN_KEY, connectSession, useAuthStore } from '@/stores/auth'
 import { productsApi } from '@/api/products'
 import { authApi } from '@/api/auth'
 import { bodyOf, headerOf, json, makeJwt, mockFetch } from './helpers'
@@ -9,16 +11,16 @@ const NEW = makeJwt({ jti: 'new' })
 const PAIR = { access_token: NEW, refresh_token: 'r2', token_type: 'bearer', expires_in: 3600 }
 
 describe('api client', () => {
-  const onTokens = vi.fn()
   const onUnauthorized = vi.fn()
 
+  // The client with the session of the auth store, as main.ts connects them.
   beforeEach(() => {
     localStorage.clear()
-    onTokens.mockReset()
     onUnauthorized.mockReset()
-    setAuthHooks({ onTokens, onUnauthorized })
+    setActivePinia(createPinia())
+    connectSession(onUnauthorized)
   })
-  afterEach(() => setAuthHooks({}))
+  afterEach(() => configureSession(null))
 
   it('attaches the bearer token from localStorage', async () => {
     localStorage.setItem(TOKEN_KEY, OLD)
@@ -54,7 +56,8 @@ describe('api client', () => {
     expect(bodyOf(fetch.mock.calls[1][1])).toEqual({ refresh_token: 'r1' })
     expect(localStorage.getItem(TOKEN_KEY)).toBe(NEW)
     expect(localStorage.getItem(REFRESH_TOKEN_KEY)).toBe('r2')
-    expect(onTokens).toHaveBeenCalledWith(PAIR)
+    expect(useAuthStore().token).toBe(NEW)
+    expect(useAuthStore().refreshToken).toBe('r2')
     expect(onUnauthorized).not.toHaveBeenCalled()
   })
 

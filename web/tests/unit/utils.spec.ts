@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { apiQueryFromRoute, filtersFromQuery, queryFromFilters, validateFilters } from '@/composables/catalogQuery'
-import { featuresFromRows, rowsFromFeatures, validateRows } from '@/composables/features'
-import { formatMoney, sentence, stockLabel } from '@/composables/format'
-import { newUuid } from '@/composables/uuid'
+import { apiQueryFromRoute, filtersFromQuery, queryFromFilters, validateFilters } from '@/utils/catalogQuery'
+import { featuresFromRows, rowsFromFeatures, validateRows } from '@/utils/features'
+import { formatMoney, sentence, stockLabel } from '@/utils/format'
+import { newUuid } from '@/utils/uuid'
+import { readClaims, secondsLeft } from '@/utils/jwt'
+import { makeJwt } from './helpers'
 
 describe('catalog query', () => {
   it('round-trips filters through the URL query and into API parameters', () => {
@@ -54,5 +56,20 @@ describe('formatting', () => {
 
   it('makes v4 UUIDs', () => {
     expect(newUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+})
+
+describe('jwt', () => {
+  it('reads the claims of a token and the seconds it has left', () => {
+    const claims = readClaims(makeJwt({ role: 'admin', user_id: 9 }, 600))
+    expect(claims).toMatchObject({ role: 'admin', user_id: 9 })
+    expect(secondsLeft(claims)).toBeGreaterThan(590)
+    expect(secondsLeft(readClaims(makeJwt({}, -10)))).toBeLessThan(0)
+  })
+
+  it('gives null for no token, a token that is not a JWT, or no expiry', () => {
+    expect(readClaims(null)).toBeNull()
+    expect(readClaims('garbage')).toBeNull()
+    expect(secondsLeft(null)).toBeNull()
   })
 })
