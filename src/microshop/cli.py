@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from microshop.auth.config import AuthSettings
 from microshop.common.migrations import SERVICES
 from microshop.operations import ConfigurationError, check_database, migrate_all, service_settings
 
@@ -79,7 +80,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
     from microshop.auth.admin import AdminError, create_admin
 
-    settings = service_settings("auth")
+    settings = AuthSettings()
     check_database("auth", settings.database_url)
     try:
         summary = asyncio.run(
@@ -97,7 +98,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     from microshop.devtools import demo
 
-    settings = service_settings("auth")
+    settings = AuthSettings()
     if settings.is_production:
         raise ConfigurationError("seed-demo: demo data is never loaded when MICROSHOP_ENV=production")
     check_database("auth", settings.database_url)

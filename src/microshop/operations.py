@@ -7,24 +7,30 @@ dev runner (`microshop.devtools`) calls it directly instead of going through the
 import asyncio
 import os
 from collections.abc import Iterable
-from importlib import import_module
 
 import asyncpg
 
+from microshop.auth.config import AuthSettings
 from microshop.common.db import asyncpg_dsn
 from microshop.common.migrations import SERVICES, upgrade
-from microshop.common.settings import ServiceSettings
+from microshop.inventory.config import InventorySettings
+from microshop.products.config import ProductsSettings
+
+AnyServiceSettings = AuthSettings | ProductsSettings | InventorySettings
+SETTINGS_CLASSES: dict[str, type[AnyServiceSettings]] = {
+    "auth": AuthSettings,
+    "products": ProductsSettings,
+    "inventory": InventorySettings,
+}
 
 
 class ConfigurationError(RuntimeError):
     """A setting that cannot work; the message names it."""
 
 
-def service_settings(service: str) -> ServiceSettings:
+def service_settings(service: str) -> AnyServiceSettings:
     """The settings object of one service, read from the environment."""
-    config = import_module(f"microshop.{service}.config")
-    settings_class: type[ServiceSettings] = getattr(config, f"{service.capitalize()}Settings")
-    return settings_class()
+    return SETTINGS_CLASSES[service]()
 
 
 def check_database(service: str, url: str) -> None:

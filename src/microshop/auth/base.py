@@ -1,5 +1,9 @@
 """The declarative base of the auth service: every table in the `auth` schema."""
 
-from microshop.common.db import schema_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = schema_base("auth")
+from microshop.common.db import schema_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("auth")

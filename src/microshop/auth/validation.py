@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, JsonValue
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -50,7 +50,7 @@ def _length(low: int, high: int) -> Callable[[str], str]:
 
 def _text(low: int, high: int, *steps: Callable[[str], str], **field: Any) -> Any:
     """A str field: normalized by `steps`, then its length checked; the bounds shown in the schema."""
-    schema = {"minLength": low, "maxLength": high}
+    schema: dict[str, JsonValue] = {"minLength": low, "maxLength": high}
     return Annotated[
         str, Field(json_schema_extra=schema, **field), *(AfterValidator(s) for s in (*steps, _length(low, high)))
     ]

@@ -15,7 +15,6 @@ from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,13 +25,9 @@ NAMING_CONVENTION = {
 }
 
 
-def schema_base(schema: str) -> type[DeclarativeBase]:
-    """A declarative base whose tables all live in `schema`, with explicit constraint names."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
-
-    return Base
+def schema_metadata(schema: str) -> MetaData:
+    """The metadata of a service's declarative base: every table in `schema`, constraints named explicitly."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 def async_url(url: str) -> str:

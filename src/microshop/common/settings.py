@@ -4,13 +4,14 @@ import os
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused outside dev/test
 DATA_DIR = Path(".data")
+T = TypeVar("T")
 
 
 class Environment(StrEnum):
@@ -19,14 +20,16 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
-def env_field(default: object, *names: str, **kwargs: object) -> object:
-    """A field read from the first of several environment variables that is set."""
-    return Field(default, validation_alias=AliasChoices(*names), **kwargs)
+def env_field(default: T, *names: str, **constraints: Any) -> T:
+    """A field read from the first of several environment variables that is set (typed as its default)."""
+    field: T = Field(default, validation_alias=AliasChoices(*names), **constraints)
+    return field
 
 
-def env_factory_field(factory: Callable[[], object], *names: str) -> object:
+def env_factory_field(factory: Callable[[], T], *names: str) -> T:
     """Like `env_field`, with a default computed when the settings are read."""
-    return Field(default_factory=factory, validation_alias=AliasChoices(*names))
+    field: T = Field(default_factory=factory, validation_alias=AliasChoices(*names))
+    return field
 
 
 def embedded_database_url() -> str:
@@ -75,6 +78,9 @@ class ServiceSettings(BaseSettings):
     auth_url: str = env_factory_field(local_service_url("AUTH_PORT", 8000), "AUTH_URL")
     jwt_public_key: str | None = env_field(None, "JWT_PUBLIC_KEY")
 
+    # Each service reads its own <SERVICE>_DATABASE_URL first (database_url_field).
+    database_url: str = env_factory_field(embedded_database_url, "DATABASE_URL")
+
     http_connect_timeout: float = env_field(2.0, "HTTP_CONNECT_TIMEOUT")
     http_read_timeout: float = env_field(5.0, "HTTP_READ_TIMEOUT")
     http_retries: int = env_field(2, "HTTP_RETRIES")
@@ -103,6 +109,6 @@ class ServiceSettings(BaseSettings):
         return self
 
 
-def database_url_field(service: str) -> object:
+def database_url_field(service: str) -> str:
     """The service's own `<SERVICE>_DATABASE_URL`, else the shared `DATABASE_URL`, else the embedded one."""
     return env_factory_field(embedded_database_url, f"{service.upper()}_DATABASE_URL", "DATABASE_URL")

@@ -12,9 +12,10 @@ import httpx
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from microshop.auth.config import AuthSettings
 from microshop.common.settings import DATA_DIR
 from microshop.devtools.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres, port_in_use
-from microshop.operations import ConfigurationError, migrate_all, service_settings
+from microshop.operations import ConfigurationError, migrate_all
 
 APP_USER, APP_PASSWORD, APP_DATABASE = "user_db", "admin123", "microservices_db"
 SEARCH_PATH = "products, inventory, auth, public"
@@ -94,7 +95,7 @@ def _load_demo_data_once(ports: dict[str, int], manager: Manager) -> list[str]:
     """In dev, a first start on an empty catalog loads the demo shop; later starts load nothing."""
     from microshop.devtools import demo
 
-    settings = service_settings("auth")
+    settings = AuthSettings()
     if settings.environment != "dev":
         return []
     products_url = f"http://127.0.0.1:{ports['products']}"

@@ -1,5 +1,9 @@
 """The declarative base of the inventory service: every table in the `inventory` schema."""
 
-from microshop.common.db import schema_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = schema_base("inventory")
+from microshop.common.db import schema_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("inventory")

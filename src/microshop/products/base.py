@@ -1,5 +1,9 @@
 """The declarative base of the products service: every table in the `products` schema."""
 
-from microshop.common.db import schema_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = schema_base("products")
+from microshop.common.db import schema_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("products")

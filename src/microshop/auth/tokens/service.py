@@ -106,8 +106,8 @@ async def login(
     await _refuse_after_failures(session, settings=settings, email=email, address=address)
     hashed = user.hashed_password if user else None
     if not await passwords.verify_password(password, hashed, rounds=settings.bcrypt_rounds) or user is None:
-        keys = _failure_keys(email=email, address=address)
-        await ratelimit.count(session, keys=list(keys), window_seconds=settings.login_rate_window_seconds)
+        failures = _failure_keys(email=email, address=address)
+        await ratelimit.count(session, keys=list(failures), window_seconds=settings.login_rate_window_seconds)
         raise InvalidCredentials("Incorrect email or password")
     if not user.is_verified:
         raise NotVerified("Verify your account first: enter the 6-digit code we emailed you (POST /verify)")

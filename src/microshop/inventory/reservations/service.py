@@ -137,6 +137,8 @@ async def release(session: AsyncSession, *, reference: str, reason: str, actor: 
         if row is not None:
             return ReservationRead.model_validate(row)
         row = await repository.get(session, reference, lock=True)
+        if row is None:  # the row that conflicted cannot vanish (reservations are never deleted)
+            raise ServiceUnavailable("Reservation state is changing; please try again")
     if row.status == "released":
         return ReservationRead.model_validate(row)
     if row.status == "committed":

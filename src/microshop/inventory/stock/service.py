@@ -53,12 +53,12 @@ async def record_entry(session: AsyncSession, *, entry: StockEntry, actor: str) 
         row = await repository.add_stock(session, entry.product_id, entry.quantity)
         delta = entry.quantity
     else:
-        row = await repository.take_stock(session, entry.product_id, entry.quantity)
-        if row is None:
+        taken = await repository.take_stock(session, entry.product_id, entry.quantity)
+        if taken is None:
             available = (await repository.stock_of(session, [entry.product_id])).get(entry.product_id, 0)
             short = {"product_id": entry.product_id, "requested": entry.quantity, "available": available}
             raise InsufficientStock([short])
-        delta = -entry.quantity
+        row, delta = taken, -entry.quantity
     movement = {"product_id": entry.product_id, "delta": delta, "reason": reason, "reference": None}
     await repository.add_movements(session, [{**movement, "actor": actor}])
     return InventoryItemRead.model_validate(row)

@@ -23,7 +23,7 @@ def _read(order: Order, items: list[OrderItemRead]) -> OrderRead:
     return OrderRead(
         id=order.id,
         user_id=order.user_id,
-        status=order.status,  # type: ignore[arg-type]  # the CHECK constraint keeps it one of the four
+        status=order.status,  # the CHECK constraint keeps it one of the four
         total=order.total,
         created_at=order.created_at,
         items=items,
