@@ -1,4 +1,4 @@
-"""The browser tests' harness: the built SPA served by `vite preview` in front of the shared system.
+"""The browser tests' support: the built SPA served by `vite preview` in front of the shared system.
 
 `system` (tests/conftest.py) runs auth, inventory, products and an SMTP server as real processes; here
 `vite preview` serves web/dist with its proxy pointed at their ports, exactly as `make run` serves the app,
@@ -21,9 +21,9 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
-from microshop.common.testing import TokenFactory
 from microshop.embedded_db import free_port
-from tests.system import System
+from tests.support.system import System
+from tests.support.tokens import TokenFactory
 
 REPO = Path(__file__).resolve().parents[3]
 WEB = REPO / "web"
@@ -193,7 +193,7 @@ class Shop:
 
         await expect(page.get_by_test_id("verify-notice")).to_contain_text("Usuario creado")
         await expect(page.get_by_label("Email")).to_have_value(email)
-        code = await asyncio.to_thread(self.system.mailbox.latest_code, email)
+        code = await asyncio.to_thread(self.system.mailbox.last_code, email, wait=10)
         await page.get_by_label("Verification code").fill(code)
         if shots:
             await self.shot(page, "verify")
@@ -227,15 +227,12 @@ class Shop:
             emptied = await api.delete("/api/cart")
         assert emptied.status_code == 200, emptied.text
 
-    def mails_to(self, email: str) -> int:
-        return sum(email.lower() in str(message["To"]).lower() for message in self.system.mailbox.messages)
-
     async def code_after(self, email: str, *, mails: int, timeout: float = 10) -> str:
         """The code of the first email to `email` beyond the `mails` it had already received."""
         async with asyncio.timeout(timeout):
-            while self.mails_to(email) <= mails:
+            while len(self.system.mailbox.to(email)) <= mails:
                 await asyncio.sleep(0.05)
-        return await asyncio.to_thread(self.system.mailbox.latest_code, email)
+        return self.system.mailbox.last_code(email)
 
     def admin_api(self) -> httpx.AsyncClient:
         """Setup calls straight to the services as an admin (the UI is what is under test, not these)."""

@@ -9,8 +9,9 @@ from typing import Any
 import asyncpg
 import httpx
 
-from microshop.common.testing import ServiceProcess, TokenFactory, bearer
-from tests.system import System
+from tests.support.processes import ServiceProcess
+from tests.support.system import System
+from tests.support.tokens import TokenFactory, bearer
 
 _user_ids = itertools.count(900_000)
 

@@ -1,11 +1,18 @@
-"""A real SMTP server's inbox (aiosmtpd handler), read by the tests."""
+"""A real SMTP server's inbox (aiosmtpd handler), where the tests read the codes Auth emails."""
 
 import email
 import email.policy
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from microshop.embedded_db import free_port
 
 CODE = re.compile(r"\b(\d{6})\b")
 
@@ -14,10 +21,20 @@ CODE = re.compile(r"\b(\d{6})\b")
 class Mailbox:
     """What a real SMTP server received, by recipient."""
 
-    host: str
-    port: int
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    messages: list[EmailMessage] = field(default_factory=list)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    @contextmanager
+    def serving(self) -> Iterator["Mailbox"]:
+        """The SMTP server on `host:port`, delivering into this inbox, until the block ends."""
+        controller = Controller(self, hostname=self.host, port=self.port)
+        controller.start()
+        try:
+            yield self
+        finally:
+            controller.stop()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -26,7 +43,7 @@ class Mailbox:
             self._arrived.notify_all()
         return "250 OK"
 
-    def to(self, address: str) -> list[email.message.EmailMessage]:
+    def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages if message["To"] == address]
 
     def last_code(self, address: str, *, wait: float = 0) -> str:

@@ -1,13 +1,18 @@
-"""Small factories for the auth tests."""
+"""Factories for the auth tests: registration bodies, verified users, token pairs."""
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 
-from tests.auth.mailbox import Mailbox
+from tests.support.mailbox import Mailbox
 
 PASSWORD = "password123"
+
+# The `auth_client_factory` fixture: an in-process auth app with some settings overridden.
+AuthClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def new_user(**overrides: Any) -> dict[str, str]:
