@@ -17,12 +17,12 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from tests.support.processes import ServiceProcess
 
 from microshop.auth.admin import create_admin
 from microshop.auth.config import AuthSettings
 from microshop.common.db import async_url
 from microshop.common.migrations import upgrade
-from microshop.common.testing import ServiceProcess
 from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 EMAIL, PASSWORD = "bench-login@example.com", "bench-password-123"

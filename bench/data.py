@@ -103,7 +103,7 @@ def _register(system: BenchSystem, n: int) -> tuple[str, str]:
         account = {"username": f"bench{n}", "name": f"Bench {n}", "email": email, "password": LOGIN_PASSWORD}
         created = client.post("/register", json=account)
         created.raise_for_status()
-        code = system.mailbox.latest_code(email, timeout=60)
+        code = system.mailbox.last_code(email, wait=60)
         client.post("/verify", json={"email": email, "code": code}).raise_for_status()
     return email, LOGIN_PASSWORD
 

@@ -24,9 +24,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.support.processes import ServiceProcess
+from tests.support.tokens import TokenFactory
 
 from microshop.common.migrations import upgrade
-from microshop.common.testing import ServiceProcess, TokenFactory
 from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 INVARIANT_SQL = """

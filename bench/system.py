@@ -19,11 +19,13 @@ from pathlib import Path
 import asyncpg
 from aiosmtpd.controller import Controller
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tests.system import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, Mailbox
+from tests.support.mailbox import Mailbox
+from tests.support.processes import ServiceProcess
+from tests.support.system import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET
+from tests.support.tokens import TokenFactory
 
 from microshop.common.db import async_url
 from microshop.common.migrations import SERVICES, upgrade
-from microshop.common.testing import ServiceProcess, TokenFactory
 from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
 
 DATABASE, FLOOR_DATABASE = "microshop_bench", "microshop_floor"
@@ -108,7 +110,7 @@ def start_system(
     postgres = EmbeddedPostgres(data_dir=data_dir / "data", port=free_port(), host_auth="trust")
     tokens = TokenFactory(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     mailbox = Mailbox()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     processes: list[ServiceProcess] = []
     try:
         postgres.start()

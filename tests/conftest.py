@@ -1,27 +1,75 @@
+"""Fixtures every test may use: PostgreSQL databases, test tokens, the whole system as real processes.
+
+Tests run on real PostgreSQL: the embedded server (or the one in `TEST_DATABASE_URL`), every
+service migrated once into a template database, and a fresh copy of it for each test module.
+"""
+
+import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from microshop.common.testing import TestPostgres, TokenFactory
-from tests.system import System, start_system
+from microshop.common.migrations import SERVICES, upgrade
+from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
+from tests.support.postgres import TestPostgres, asyncpg_dsn, unique_name
+from tests.support.system import System, start_system
+from tests.support.tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")
-async def system_database(test_postgres: TestPostgres, template_database: str) -> AsyncIterator[tuple[str, str]]:
+def test_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPostgres]:
+    """The embedded PostgreSQL on a free port (never 5438), or the server in TEST_DATABASE_URL."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield TestPostgres(admin_url=asyncpg_dsn(external))
+        return
+    server = EmbeddedPostgres(data_dir=tmp_path_factory.mktemp("pg") / "data", port=free_port(), host_auth="trust")
+    server.start()
+    try:
+        yield TestPostgres(admin_url=server.url())
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def template_database(test_postgres: TestPostgres) -> AsyncIterator[str]:
+    """Every service migrated once; modules copy it instead of migrating again."""
+    name = unique_name("microshop_template")
+    url = await test_postgres.create_database(name)
+    for service in SERVICES:
+        await asyncio.to_thread(upgrade, service, url)
+    yield name
+    await test_postgres.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+async def database_url(test_postgres: TestPostgres, template_database: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test module: tests never see another module's rows."""
+    name = unique_name("microshop_test")
+    url = await test_postgres.create_database(name, template=template_database)
+    yield url
+    await test_postgres.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def tokens() -> TokenFactory:
+    """Signs test tokens; configure a service with `jwt_public_key=tokens.public_pem` to accept them."""
+    return TokenFactory(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+
+@pytest.fixture(scope="session")
+async def system_database(test_postgres: TestPostgres, template_database: str) -> AsyncIterator[str]:
     """The database the shared running system uses (its own copy of the template)."""
     name = "microshop_system"
     await test_postgres.drop_database(name)
     url = await test_postgres.create_database(name, template=template_database)
-    yield url, test_postgres.dsn_for(name)
+    yield url
     await test_postgres.drop_database(name)
 
 
 @pytest.fixture(scope="session")
-def system(
-    system_database: tuple[str, str], tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
+def system(system_database: str, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """auth, inventory and products as real processes, shared by every cross-process test."""
-    url, dsn = system_database
-    yield from start_system(
-        database_url=url, database_dsn=dsn, tokens=tokens, work_dir=tmp_path_factory.mktemp("system")
-    )
+    yield from start_system(database_url=system_database, tokens=tokens, work_dir=tmp_path_factory.mktemp("system"))

@@ -1,48 +1,35 @@
 """Fixtures for the auth tests: a real SMTP server (aiosmtpd), auth settings, an in-process client."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from microshop.auth.app import create_app
 from microshop.auth.config import AuthSettings
-from microshop.common.testing import app_client, make_settings
-from microshop.devtools.embedded_db import free_port
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import AuthClientFactory
+from tests.support.apps import app_client, make_settings
+from tests.support.mailbox import Mailbox
 
 
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     """A real SMTP server on a free port, for the whole session."""
-    box = Mailbox(host="127.0.0.1", port=free_port())
-    controller = Controller(box, hostname=box.host, port=box.port)
-    controller.start()
-    try:
+    with Mailbox().serving() as box:
         yield box
-    finally:
-        controller.stop()
-
-
-def new_private_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
 
 
 @pytest.fixture(scope="session")
 def auth_private_pem() -> str:
     """Auth's signing key in the tests (not the TokenFactory's: tokens it signs must be foreign here)."""
-    return new_private_pem()
-
-
-AuthClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 @pytest.fixture(scope="module")

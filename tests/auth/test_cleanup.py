@@ -9,8 +9,8 @@ import time_machine
 from microshop.auth.cleanup import sweep
 from microshop.auth.config import AuthSettings
 from microshop.common.db import create_engine, make_sessionmaker
-from tests.auth.helpers import register, tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import register, tokens_for
+from tests.support.mailbox import Mailbox
 
 
 async def test_sweep_drops_dead_rows_and_keeps_live_ones(

@@ -5,8 +5,8 @@ from pydantic import ValidationError
 
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Mailer
-from microshop.common.testing import make_settings
-from tests.auth.mailbox import Mailbox
+from tests.support.apps import make_settings
+from tests.support.mailbox import Mailbox
 
 
 class TestSmtpSecuritySetting:

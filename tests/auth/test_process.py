@@ -15,9 +15,10 @@ import pytest
 from microshop.auth.tokens.keys import thumbprint
 from microshop.cli import main
 from microshop.common.security import JwksKeys, StaticKey, TokenVerifier
-from microshop.common.testing import ServiceProcess, TokenFactory, bearer
-from tests.auth.helpers import PASSWORD, new_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import PASSWORD, new_user
+from tests.support.mailbox import Mailbox
+from tests.support.processes import ServiceProcess
+from tests.support.tokens import TokenFactory, bearer
 
 HS256_SECRET = "a-shared-secret-for-the-seeds-services-0123456789"
 CliRunner = Callable[..., Awaitable[tuple[int, str, str]]]

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from microshop.common.testing import ServiceProcess
-from tests.auth.helpers import new_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import new_user
+from tests.support.mailbox import Mailbox
+from tests.support.processes import ServiceProcess
 
 TRIALS = 50
 REFRESHES_AFTER_VICTIM = 3  # the thief keeps going a little after the victim acted

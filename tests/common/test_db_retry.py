@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from microshop.common.db import create_engine
-from microshop.common.testing import app_client, make_settings
-from tests.common.sample_app import SampleSettings, create_app
+from tests.common.support import SampleSettings, create_app
+from tests.support.apps import app_client, make_settings
 
 ATTEMPTS = 3
 

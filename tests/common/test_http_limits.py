@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from microshop.common.testing import ServiceProcess
+from tests.support.processes import ServiceProcess
 
 HEADER_TIMEOUT = 2.0
 REQUEST_START = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"

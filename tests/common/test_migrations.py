@@ -9,14 +9,14 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from microshop.common.migrations import SERVICES, alembic_config, upgrade
-from microshop.common.testing import TestPostgres
+from tests.support.postgres import TestPostgres, asyncpg_dsn
 
 
 @pytest.fixture
 async def empty_database(test_postgres: TestPostgres):
     name = f"microshop_empty_{uuid.uuid4().hex[:8]}"
     url = await test_postgres.create_database(name)
-    yield url, test_postgres.dsn_for(name)
+    yield url, asyncpg_dsn(url)
     await test_postgres.drop_database(name)
 
 

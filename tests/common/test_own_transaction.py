@@ -11,8 +11,8 @@ from sqlalchemy import text
 from microshop.common.db import SessionDep, create_engine, own_transaction
 from microshop.common.errors import Conflict
 from microshop.common.service import create_service_app
-from microshop.common.testing import app_client, make_settings
-from tests.common.sample_app import SampleSettings
+from tests.common.support import SampleSettings
+from tests.support.apps import app_client, make_settings
 
 router = APIRouter()
 

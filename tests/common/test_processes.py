@@ -7,15 +7,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from microshop.common.testing import ServiceProcess
 from microshop.devtools.embedded_db import free_port
+from tests.support.processes import ServiceProcess
 
 TESTS_ROOT = Path(__file__).resolve().parents[2]
 
 
 def sample_process(name: str, *, database_url: str, log_dir: Path, downstream: str | None = None) -> ServiceProcess:
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "--factory", "tests.common.sample_app:create_app", "--port", str(port)]
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "tests.common.support:create_app", "--port", str(port)]
     env = {"MICROSHOP_ENV": "test", "DATABASE_URL": database_url, "PYTHONPATH": str(TESTS_ROOT)}
     if downstream:
         env["SAMPLE_DOWNSTREAM_URL"] = downstream

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from microshop.common.errors import ServiceUnavailable
 from microshop.common.security import ExpiredToken, InvalidToken, JwksKeys, StaticKey, TokenVerifier
-from microshop.common.testing import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
+from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
 
 
 def rs256_verifier(tokens: TokenFactory) -> TokenVerifier:

@@ -5,8 +5,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory, app_client, bearer, make_settings
-from tests.common.sample_app import SampleSettings, create_app
+from tests.common.support import SampleSettings, create_app
+from tests.support.apps import app_client, make_settings
+from tests.support.tokens import TokenFactory, bearer
 
 
 @pytest.fixture(scope="module")

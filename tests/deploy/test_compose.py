@@ -5,7 +5,7 @@ import json
 import jsonschema
 import pytest
 
-from tests.deploy.manifests import DEPLOY, ROOT, compose, compose_env, compose_raw, is_service_image
+from tests.deploy.support import DEPLOY, ROOT, compose, compose_env, compose_raw, is_service_image
 
 # The seed's container names and host ports, published on this machine's loopback only.
 SEED_CONTAINERS = {

@@ -9,7 +9,7 @@ import pytest
 from microshop.auth.config import client_secret_hash
 from microshop.common.migrations import SERVICES
 from microshop.common.observability import health_router
-from tests.deploy.manifests import (
+from tests.deploy.support import (
     DEPLOY,
     NON_SETTINGS_VARIABLES,
     OVERLAYS,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from microshop.common.migrations import SERVICES
-from tests.deploy.manifests import BIN, DEPLOY, ROOT, settings_class
+from tests.deploy.support import BIN, DEPLOY, ROOT, settings_class
 
 DOCKERFILES = ("Dockerfile.service", "Dockerfile.web")
 # Settings whose values are secrets: they may come from the environment only, never an image.

@@ -9,9 +9,9 @@ from types import ModuleType
 import httpx
 import pytest
 
-from microshop.common.testing import ServiceProcess
 from microshop.devtools.embedded_db import free_port
-from tests.deploy.manifests import DEPLOY
+from tests.deploy.support import DEPLOY
+from tests.support.processes import ServiceProcess
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.deploy.manifests import (
+from tests.deploy.support import (
     DEPLOY,
     KUBERNETES_VERSION,
     OVERLAYS,

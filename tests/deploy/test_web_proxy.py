@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from microshop.common.migrations import SERVICES
-from tests.deploy.manifests import DEPLOY, ROOT, compose, compose_env, named, settings_class
+from tests.deploy.support import DEPLOY, ROOT, compose, compose_env, named, settings_class
 
 TEMPLATE = DEPLOY / "nginx" / "default.conf.template"
 VITE_CONFIG = ROOT / "web" / "vite.config.ts"

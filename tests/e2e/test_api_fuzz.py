@@ -20,8 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from microshop.common.testing import TokenFactory, bearer
-from tests.system import System
+from tests.support.system import System
+from tests.support.tokens import TokenFactory, bearer
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 15

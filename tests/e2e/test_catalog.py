@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
-from microshop.common.testing import bearer
 from tests.products.catalog.support import image_bytes
-from tests.system import System
+from tests.support.system import System
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,9 @@ import asyncio
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory
-from tests.products.orders.system_support import create_product, fetch, new_user, stock_and_ledger
-from tests.system import System
+from tests.e2e.support import create_product, fetch, new_user, stock_and_ledger
+from tests.support.system import System
+from tests.support.tokens import TokenFactory
 
 pytestmark = pytest.mark.e2e
 

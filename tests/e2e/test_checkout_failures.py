@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory
-from tests.products.orders.system_support import (
+from tests.e2e.support import (
     create_product,
     decrements,
     ensure_running,
@@ -20,7 +19,8 @@ from tests.products.orders.system_support import (
     stock_and_ledger,
     wait_for_lock_waiters,
 )
-from tests.system import System
+from tests.support.system import System
+from tests.support.tokens import TokenFactory
 
 pytestmark = pytest.mark.e2e
 

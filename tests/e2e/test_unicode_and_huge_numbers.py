@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microshop.common.testing import TokenFactory, bearer
-from tests.system import System
+from tests.support.system import System
+from tests.support.tokens import TokenFactory, bearer
 
 EXAMPLES_PER_FIELD = 8
 # Each grows under at least one of NFC, NFKC, casefold or lower().

@@ -1,44 +1,17 @@
-"""Shared fixtures of the inventory tests: the app in process, headers per role, SQL checks."""
+"""Fixtures of the inventory tests: the app in process, headers per role, fresh product ids."""
 
 import itertools
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory, app_client, bearer, make_settings
 from microshop.inventory.app import create_app
 from microshop.inventory.config import InventorySettings
+from tests.support.apps import app_client, make_settings
+from tests.support.tokens import TokenFactory, bearer
 
 _product_ids = itertools.count(10_000)
-
-INVARIANT_SQL = """
-SELECT i.product_id, i.stock, coalesce(m.total, 0) AS ledger
-FROM inventory.inventory i
-LEFT JOIN (SELECT product_id, sum(delta) AS total FROM inventory.movements GROUP BY product_id) m
-  ON m.product_id = i.product_id
-WHERE i.stock <> coalesce(m.total, 0) OR i.stock < 0
-"""
-
-
-def plain_dsn(database_url: str) -> str:
-    """The fixture's SQLAlchemy URL as a DSN asyncpg accepts."""
-    return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(plain_dsn(database_url))
-    try:
-        return await connection.fetch(sql, *args)
-    finally:
-        await connection.close()
-
-
-async def ledger_violations(database_url: str) -> list[asyncpg.Record]:
-    """Products whose stock is not the sum of their movements, or is negative."""
-    return await fetch(database_url, INVARIANT_SQL)
 
 
 @pytest.fixture

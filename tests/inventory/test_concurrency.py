@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from microshop.common.testing import ServiceProcess, TokenFactory, bearer
-from tests.inventory.conftest import fetch, ledger_violations
+from tests.inventory.support import fetch, ledger_violations
+from tests.support.processes import ServiceProcess
+from tests.support.tokens import TokenFactory, bearer
 
 
 @pytest.fixture(scope="module")

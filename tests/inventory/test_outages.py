@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory, app_client, bearer, make_settings
 from microshop.devtools.embedded_db import free_port
 from microshop.inventory.app import create_app
 from microshop.inventory.config import InventorySettings
+from tests.support.apps import app_client, make_settings
+from tests.support.tokens import TokenFactory, bearer
 
 
 @pytest.fixture(scope="module")

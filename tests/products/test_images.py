@@ -12,11 +12,7 @@ from PIL import Image
 
 from microshop.products.images import ImageTooLarge, InvalidImage, prepare_image
 from microshop.products.storage import LocalMediaStorage
-from tests.products.catalog import support
 from tests.products.catalog.support import Catalog, image_bytes
-
-inventory_process = support.inventory_process
-catalog = support.catalog
 
 LIMITS = {"max_bytes": 5 * 1024 * 1024, "max_pixels": 25_000_000}
 

@@ -5,9 +5,9 @@ import time
 
 import httpx
 
-from microshop.common.testing import make_settings
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import InventoryClient, ServiceTokens
+from tests.support.apps import make_settings
 
 
 async def test_a_page_gives_up_on_a_hung_inventory_after_one_try() -> None:

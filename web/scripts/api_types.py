@@ -18,7 +18,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from microshop.auth.app import create_app as create_auth_app
 from microshop.auth.config import AuthSettings
 from microshop.common.settings import ServiceSettings
-from microshop.common.testing import make_settings
 from microshop.inventory.app import create_app as create_inventory_app
 from microshop.inventory.config import InventorySettings
 from microshop.products.app import create_app as create_products_app
@@ -42,7 +41,7 @@ def defaults_only(settings_class: type[SettingsT], **overrides: Any) -> Settings
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             return (init_settings,)
 
-    return make_settings(Defaults, **overrides)
+    return Defaults(_env_file=None, environment="test", **overrides)
 
 
 # HS256 with the dev secret: building Auth then reads or writes no signing key file.

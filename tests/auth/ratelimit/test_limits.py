@@ -4,9 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from tests.auth.conftest import AuthClientFactory
-from tests.auth.helpers import login, new_user, verified_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import AuthClientFactory, login, new_user, verified_user
+from tests.support.mailbox import Mailbox
 
 LIMITS = {"login_rate_limit_per_account": 3, "login_rate_limit_per_address": 5, "login_rate_window_seconds": 300}
 

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import serialization
 
 from microshop.auth.config import AuthSettings, client_secret_hash
 from microshop.common.security import StaticKey, TokenVerifier
-from microshop.common.testing import bearer
-from tests.auth.conftest import AuthClientFactory
+from tests.auth.support import AuthClientFactory
+from tests.support.tokens import bearer
 
 GRANT = {"grant_type": "client_credentials", "client_id": "products-service", "client_secret": "dev-products-secret"}
 

@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from microshop.auth.app import create_app
 from microshop.auth.config import AuthSettings
 from microshop.auth.tokens.keys import KeyConfigurationError, SigningKeys, thumbprint
-from microshop.common.testing import TokenFactory, app_client, bearer, make_settings
-from tests.auth.conftest import AuthClientFactory
-from tests.auth.helpers import tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import AuthClientFactory, tokens_for
+from tests.support.apps import app_client, make_settings
+from tests.support.mailbox import Mailbox
+from tests.support.tokens import TokenFactory, bearer
 
 # RFC 7638 section 3.1: this key's SHA-256 thumbprint.
 RFC_N = (

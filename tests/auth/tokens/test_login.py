@@ -10,9 +10,8 @@ from cryptography.hazmat.primitives import serialization
 
 from microshop.auth import passwords
 from microshop.auth.tokens.keys import thumbprint
-from tests.auth.conftest import AuthClientFactory
-from tests.auth.helpers import PASSWORD, login, register, verified_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import PASSWORD, AuthClientFactory, login, register, verified_user
+from tests.support.mailbox import Mailbox
 
 
 def public_key(private_pem: str):

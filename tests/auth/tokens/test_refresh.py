@@ -7,9 +7,9 @@ import httpx
 import jwt
 import time_machine
 
-from microshop.common.testing import bearer
-from tests.auth.helpers import login, tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import login, tokens_for
+from tests.support.mailbox import Mailbox
+from tests.support.tokens import bearer
 
 
 async def refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:

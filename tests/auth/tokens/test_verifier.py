@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import serialization
 
 from microshop.common.errors import AppError
 from microshop.common.security import JwksKeys, TokenVerifier
-from microshop.common.testing import TokenFactory, bearer
-from tests.auth.helpers import tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import tokens_for
+from tests.support.mailbox import Mailbox
+from tests.support.tokens import TokenFactory, bearer
 
 JWKS_URL = "http://testserver/.well-known/jwks.json"
 

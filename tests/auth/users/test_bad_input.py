@@ -7,15 +7,14 @@ import asyncpg
 import httpx
 import pytest
 
-from microshop.common.testing import TestPostgres
-from tests.auth.helpers import PASSWORD, login, new_user, verified_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import PASSWORD, login, new_user, verified_user
+from tests.support.mailbox import Mailbox
+from tests.support.postgres import asyncpg_dsn
 
 
 @pytest.fixture(scope="module")
-async def db(database_url: str, test_postgres: TestPostgres) -> AsyncIterator[asyncpg.Connection]:
-    database = database_url.rsplit("/", 1)[1]
-    connection = await asyncpg.connect(test_postgres.dsn_for(database))
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     yield connection
     await connection.close()
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import time_machine
 
-from tests.auth.conftest import AuthClientFactory
-from tests.auth.helpers import new_user, verified_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import AuthClientFactory, new_user, verified_user
+from tests.support.mailbox import Mailbox
 
 NEW_PASSWORD = "brand-new-password"
 BUDGET = {"code_failures_per_account": 10, "resend_interval_seconds": 1, "code_rate_limit_per_address": 1000}

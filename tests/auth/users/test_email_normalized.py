@@ -5,8 +5,8 @@ import uuid
 
 import httpx
 
-from tests.auth.helpers import PASSWORD, login, new_user, verified_user
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import PASSWORD, login, new_user, verified_user
+from tests.support.mailbox import Mailbox
 
 
 async def test_addresses_equal_after_case_folding_are_one_account(client: httpx.AsyncClient) -> None:

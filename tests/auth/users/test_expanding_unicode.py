@@ -4,7 +4,7 @@ value (a clear 422 or a normal answer), and rate-limit keys are hashed, so nothi
 import httpx
 import pytest
 
-from tests.auth.helpers import new_user
+from tests.auth.support import new_user
 
 # "İ".lower() is two characters: 200 of them pass a 254-character check and become 400 when keyed.
 DOTTED_I_EMAIL = "İ" * 200

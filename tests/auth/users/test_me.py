@@ -2,9 +2,9 @@
 
 import httpx
 
-from microshop.common.testing import TokenFactory, bearer
-from tests.auth.helpers import tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import tokens_for
+from tests.support.mailbox import Mailbox
+from tests.support.tokens import TokenFactory, bearer
 
 
 class TestMe:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import time_machine
 
-from tests.auth.helpers import login, register, tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import login, register, tokens_for
+from tests.support.mailbox import Mailbox
 
 NEW_PASSWORD = "a-new-password-456"
 

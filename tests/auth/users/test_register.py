@@ -3,11 +3,11 @@
 import httpx
 
 from microshop.auth.config import AuthSettings
-from microshop.common.testing import bearer, make_settings
 from microshop.devtools.embedded_db import free_port
-from tests.auth.conftest import AuthClientFactory
-from tests.auth.helpers import new_user, register, tokens_for
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import AuthClientFactory, new_user, register, tokens_for
+from tests.support.apps import make_settings
+from tests.support.mailbox import Mailbox
+from tests.support.tokens import bearer
 
 SEED_BODY = {"username": "testuser", "name": "Test User", "email": "test@example.com", "password": "password123"}
 

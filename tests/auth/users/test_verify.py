@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import time_machine
 
-from tests.auth.helpers import login, register
-from tests.auth.mailbox import Mailbox
+from tests.auth.support import login, register
+from tests.support.mailbox import Mailbox
 
 
 def later(**delta: float) -> time_machine.travel:

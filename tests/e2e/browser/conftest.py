@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from microshop.common.testing import TokenFactory
-from tests.e2e.browser.harness import (
+from tests.e2e.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     METRICS,
@@ -21,7 +20,8 @@ from tests.e2e.browser.harness import (
     build_web,
     start_web,
 )
-from tests.system import System
+from tests.support.system import System
+from tests.support.tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.browser.harness import PASSWORD, Shop
+from tests.e2e.browser.support import PASSWORD, Shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 

@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 
-from microshop.common.testing import TokenFactory
-from tests.e2e.browser.harness import PASSWORD, WEB, Shop
-from tests.system import System
+from tests.e2e.browser.support import PASSWORD, WEB, Shop
+from tests.support.system import System
+from tests.support.tokens import TokenFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 

@@ -5,7 +5,8 @@ import asyncio
 import asyncpg
 import httpx
 
-from tests.inventory.conftest import ledger_violations, plain_dsn
+from tests.inventory.support import ledger_violations
+from tests.support.postgres import asyncpg_dsn
 
 WAITING_ON_A_LOCK = """
 SELECT count(*) FROM pg_stat_activity
@@ -29,8 +30,8 @@ async def test_deadlock_victim_is_retried_and_commits_once(
     for product_id in (first, second):
         await client.post("/api/inventory", json={"product_id": product_id, "stock": 5}, headers=admin)
 
-    other = await asyncpg.connect(plain_dsn(database_url))
-    observer = await asyncpg.connect(plain_dsn(database_url))
+    other = await asyncpg.connect(asyncpg_dsn(database_url))
+    observer = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         # The other transaction never runs deadlock detection itself, so the service's is the victim.
         await other.execute("SET deadlock_timeout = '60s'")

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.inventory.conftest import fetch, ledger_violations
+from tests.inventory.support import fetch, ledger_violations
 
 RESERVE = "/api/inventory/reservations"
 

@@ -5,8 +5,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory, bearer
-from tests.inventory.conftest import fetch, ledger_violations
+from tests.inventory.support import fetch, ledger_violations
+from tests.support.tokens import TokenFactory, bearer
 
 
 async def set_stock(client: httpx.AsyncClient, headers: dict[str, str], product_id: int, stock: int) -> httpx.Response:

@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
-from microshop.common.testing import TokenFactory, bearer
 from microshop.products.cart import service as cart_service
 from tests.products.orders.support import Shop, dead_url, products_client, products_settings
+from tests.support.tokens import TokenFactory, bearer
 
 
 class TestAddToCart:

@@ -1,39 +1,24 @@
-"""Fixtures for catalog tests: the products app in process, talking to a REAL inventory process.
-
-The one seam is the service token: Products gets a token signed by the test key (what Auth's
-client-credentials grant would issue) instead of asking Auth for it.
-"""
+"""Helpers of the catalog tests: the products app in process behind `Catalog`, its settings, test images."""
 
 import io
 import itertools
 import re
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from PIL import Image
 
-from microshop.common.testing import ServiceProcess, TokenFactory, app_client, bearer, make_settings
-from microshop.products.app import create_app
 from microshop.products.config import ProductsSettings
+from tests.support.apps import make_settings
+from tests.support.processes import ServiceProcess
+from tests.support.tokens import TokenFactory, bearer
 
 _ids = itertools.count(70_000)
-# Inventory's listing route, as its metrics label it (the /api path or its seed-001 alias).
+# Inventory's listing route, as its metrics label it (the /api path or its unprefixed alias).
 _LIST_ROUTE = re.compile(r'route="(?:/api)?/inventory"')
-
-
-class FixedServiceTokens:
-    """Stands in for `ServiceTokens`: always the token Auth would have issued."""
-
-    def __init__(self, tokens: TokenFactory) -> None:
-        self.tokens = tokens
-
-    async def get(self, *, renew: bool = False) -> str:
-        return self.tokens.service()
 
 
 @dataclass
@@ -82,20 +67,6 @@ class Catalog:
         return None if response.status_code == 404 else int(response.json()["stock"])
 
 
-@pytest.fixture(scope="module")
-def inventory_process(
-    database_url: str, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    """The real inventory service on this module's database, trusting the test signing key."""
-    process = ServiceProcess.service(
-        "inventory",
-        env={"DATABASE_URL": database_url, "JWT_PUBLIC_KEY": tokens.public_pem},
-        log_dir=tmp_path_factory.mktemp("inventory-logs"),
-    )
-    with process:
-        yield process
-
-
 def catalog_settings(
     database_url: str, tokens: TokenFactory, media_dir: Path, inventory_url: str, **overrides: Any
 ) -> ProductsSettings:
@@ -108,20 +79,6 @@ def catalog_settings(
         recovery_interval_seconds=3600,
         **overrides,
     )
-
-
-@pytest.fixture(scope="module")
-async def catalog(
-    database_url: str,
-    tokens: TokenFactory,
-    inventory_process: ServiceProcess,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[Catalog]:
-    settings = catalog_settings(database_url, tokens, tmp_path_factory.mktemp("media"), inventory_process.url)
-    app = create_app(settings)
-    async with app_client(app) as client:
-        app.state.inventory.tokens = FixedServiceTokens(tokens)
-        yield Catalog(client, app, settings, tokens, inventory_process)
 
 
 def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (8, 6), **save: Any) -> bytes:

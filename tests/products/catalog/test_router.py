@@ -5,10 +5,13 @@ import json
 import asyncpg
 import pytest
 
-from microshop.common.testing import TestPostgres, TokenFactory, app_client, bearer
 from microshop.devtools.embedded_db import free_port
 from microshop.products.app import create_app
-from tests.products.catalog.support import Catalog, FixedServiceTokens, catalog_settings, png_upload
+from tests.products.catalog.support import Catalog, catalog_settings, png_upload
+from tests.products.support import FixedServiceTokens
+from tests.support.apps import app_client
+from tests.support.postgres import TestPostgres, asyncpg_dsn
+from tests.support.tokens import TokenFactory, bearer
 
 
 class TestCreate:
@@ -204,7 +207,7 @@ class TestArchive:
         listed = await catalog.client.get("/api/products", params={"q": "Doomed"})
         assert listed.json()["total"] == 0
         # kept for order history
-        connection = await asyncpg.connect(catalog.settings.database_url.replace("+asyncpg", ""))
+        connection = await asyncpg.connect(asyncpg_dsn(catalog.settings.database_url))
         try:
             archived = await connection.fetchval(
                 "SELECT archived_at FROM products.products WHERE id = $1", product["id"]

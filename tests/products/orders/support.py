@@ -1,4 +1,7 @@
-"""Fixtures for the cart and order tests: Products in process, a real Inventory process, one database.
+"""The cart and order tests' shop: Products in process, a real Inventory process, one database per package.
+
+The fixtures are defined here, not in a conftest, because both tests/products/cart and
+tests/products/orders use them, each package with its own instances.
 
 Products talks to a real Inventory over HTTP. The one seam is the service token: instead of
 asking Auth's client-credentials grant, Products gets a token signed by the test key, which is
@@ -6,7 +9,6 @@ what Auth would issue (`role=service`).
 """
 
 import itertools
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,32 +22,17 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, update
 
-from microshop.common.testing import (
-    ServiceProcess,
-    TestPostgres,
-    TokenFactory,
-    app_client,
-    bearer,
-    make_settings,
-)
 from microshop.devtools.embedded_db import free_port
 from microshop.products.app import create_app
 from microshop.products.catalog.models import Product
 from microshop.products.config import ProductsSettings
+from tests.products.support import FixedServiceTokens
+from tests.support.apps import app_client, make_settings
+from tests.support.postgres import TestPostgres, asyncpg_dsn, unique_name
+from tests.support.processes import ServiceProcess
+from tests.support.tokens import TokenFactory, bearer
 
 _user_ids = itertools.count(50_000)
-
-
-class TestServiceTokens:
-    """Stands in for `ServiceTokens`: the token Auth's client-credentials grant would give."""
-
-    __test__ = False
-
-    def __init__(self, tokens: TokenFactory) -> None:
-        self.tokens = tokens
-
-    async def get(self, *, renew: bool = False) -> str:
-        return self.tokens.service()
 
 
 @dataclass
@@ -100,7 +87,7 @@ class Shop:
         return rows[0]["stock"] if rows else 0
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        connection = await asyncpg.connect(asyncpg_dsn(self.database_url))
         try:
             return await connection.fetch(sql, *args)
         finally:
@@ -151,7 +138,7 @@ async def products_client(
     """Products in process with its lifespan running, using test-key service tokens for Inventory."""
     app = create_app(settings)
     async with app_client(app) as client:
-        app.state.inventory.tokens = TestServiceTokens(tokens)
+        app.state.inventory.tokens = FixedServiceTokens(tokens)
         yield app, client
 
 
@@ -166,7 +153,7 @@ async def database_url(test_postgres: TestPostgres, template_database: str) -> A
 
     The tests make their own users and products, so modules sharing it do not see each other's rows.
     """
-    name = f"microshop_orders_{uuid.uuid4().hex[:10]}"
+    name = unique_name("microshop_orders")
     url = await test_postgres.create_database(name, template=template_database)
     yield url
     await test_postgres.drop_database(name)
@@ -176,7 +163,7 @@ async def database_url(test_postgres: TestPostgres, template_database: str) -> A
 def inventory_service(
     database_url: str, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    """A real Inventory process on this module's database."""
+    """A real Inventory process on this package's database."""
     log_dir: Path = tmp_path_factory.mktemp("inventory-logs")
     env = {"DATABASE_URL": database_url, "JWT_PUBLIC_KEY": tokens.public_pem}
     with ServiceProcess.service("inventory", env=env, log_dir=log_dir) as process:

@@ -4,8 +4,8 @@ import asyncio
 
 import httpx
 
-from microshop.common.testing import TokenFactory, bearer
 from tests.products.orders.support import Shop
+from tests.support.tokens import TokenFactory, bearer
 
 
 async def _checkout(shop: Shop, user: dict[str, str], key: str | None = None) -> httpx.Response:

@@ -7,10 +7,11 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from microshop.common.testing import TokenFactory
 from microshop.products.inventory_client import ReservationItem
 from microshop.products.orders.recovery import RecoveryStats, recover_once
 from tests.products.orders.support import Shop, products_client, products_settings
+from tests.support.postgres import asyncpg_dsn
+from tests.support.tokens import TokenFactory
 
 NOW, FOREVER = timedelta(0), timedelta(days=1)
 
@@ -111,7 +112,7 @@ class TestRecoverOnce:
     async def test_orders_locked_by_another_worker_are_skipped(self, shop: Shop) -> None:
         product_id = await shop.create_product(stock=5)
         _, order_id = await _pending_order(shop, product_id, 1)
-        other = await asyncpg.connect(shop.database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        other = await asyncpg.connect(asyncpg_dsn(shop.database_url))
         try:
             async with other.transaction():
                 await other.execute("SELECT 1 FROM products.orders WHERE id = $1 FOR UPDATE", order_id)

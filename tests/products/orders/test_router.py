@@ -1,7 +1,7 @@
 """GET /api/orders, GET /api/orders/{id} and the admin's POST /api/orders/{id}/cancel."""
 
-from microshop.common.testing import TokenFactory, bearer
 from tests.products.orders.support import Shop
+from tests.support.tokens import TokenFactory, bearer
 
 
 async def _buy(shop: Shop, user: dict[str, str], product_id: int, quantity: int = 1) -> int:

@@ -1,0 +1,1 @@
+"""microshop: a distributed e-commerce platform (auth, products, inventory, web)."""

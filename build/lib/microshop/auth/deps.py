@@ -1,0 +1,71 @@
+"""Dependencies shared by the auth routers: the settings, the signing keys, the client's address."""
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from microshop.auth.config import AuthSettings
+from microshop.auth.email import Outbox, get_outbox
+from microshop.auth.tokens.keys import SigningKeys
+
+
+def get_settings(request: Request) -> AuthSettings:
+    return request.app.state.settings
+
+
+def get_keys(request: Request) -> SigningKeys:
+    return request.app.state.signing_keys
+
+
+def _is_trusted(address: str, trusted: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in trusted:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def rate_limit_bucket(address: str) -> str:
+    """What one client is counted as: an IPv4 address, an IPv6 /64 (one subscriber's usual share,
+    so cycling through its addresses gains nothing), an IPv4-mapped IPv6 address as its IPv4."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def client_address(request: Request) -> str:
+    """The rate-limit bucket of the client: the peer, or the first untrusted hop of
+    X-Forwarded-For when the peer is a trusted proxy."""
+    return rate_limit_bucket(_client_ip(request))
+
+
+def _client_ip(request: Request) -> str:
+    settings: AuthSettings = request.app.state.settings
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for")
+    if not forwarded or not _is_trusted(peer, settings.trusted_proxies):
+        return peer
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, settings.trusted_proxies):
+            return hop[:100]
+    return hops[0][:100] if hops else peer
+
+
+SettingsDep = Annotated[AuthSettings, Depends(get_settings)]
+KeysDep = Annotated[SigningKeys, Depends(get_keys)]
+ClientAddress = Annotated[str, Depends(client_address)]
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]

@@ -1,0 +1,95 @@
+"""Sending one-time codes: real SMTP (aiosmtplib) when SMTP_HOST is set, else (and in dev, also) the log."""
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+import structlog
+from fastapi import BackgroundTasks, Request
+
+from microshop.auth.config import AuthSettings, SmtpSecurity
+
+log = structlog.get_logger(__name__)
+
+SUBJECTS = {
+    "verify": "Tu código de verificación",
+    "reset": "Tu código para restablecer la contraseña",
+}
+LOG_EVENTS = {"verify": "verification_code", "reset": "password_reset_code"}
+
+
+class Mailer:
+    """Delivers codes; a failure is logged, never raised (the user can ask for a new code)."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self.settings = settings
+
+    def message(self, *, to: str, code: str, purpose: str) -> EmailMessage:
+        minutes = self.settings.code_ttl_minutes
+        message = EmailMessage()
+        message["From"] = self.settings.smtp_from
+        message["To"] = to
+        message["Subject"] = f"{SUBJECTS[purpose]}: {code}"
+        message.set_content(
+            f"Tu código es {code}\n\nCaduca en {minutes} minutos. Si no lo pediste, ignora este correo."
+        )
+        return message
+
+    def budget_notice(self, *, to: str, purpose: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.settings.smtp_from
+        message["To"] = to
+        message["Subject"] = "Demasiados códigos erróneos en tu cuenta"
+        message.set_content(
+            f"Alguien ha introducido demasiados códigos erróneos ({purpose}) para tu cuenta. Los códigos "
+            "quedan bloqueados durante un tiempo. Si no fuiste tú, tu contraseña sigue siendo segura."
+        )
+        return message
+
+    async def send_code(self, *, to: str, code: str, purpose: str) -> None:
+        """Send (or log) one code."""
+        if self.settings.log_codes:
+            # One plain line, easy to grep: `verification_code email=... code=123456`.
+            log.info(f"{LOG_EVENTS[purpose]} email={to} code={code}")
+        await self._deliver(self.message(to=to, code=code, purpose=purpose), purpose=purpose)
+
+    async def send_budget_notice(self, *, to: str, purpose: str) -> None:
+        """Tell the owner that codes for their account are refused for a while."""
+        log.warning("code_budget_exhausted", purpose=purpose)
+        await self._deliver(self.budget_notice(to=to, purpose=purpose), purpose=f"{purpose}_budget")
+
+    async def _deliver(self, message: EmailMessage, *, purpose: str) -> None:
+        settings = self.settings
+        if settings.smtp_host is None:
+            return
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=settings.smtp_host,
+                port=settings.effective_smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                use_tls=settings.smtp_security is SmtpSecurity.TLS,
+                # aiosmtplib's default (None) upgrades only if offered; starttls must be required, none never.
+                start_tls=settings.smtp_security is SmtpSecurity.STARTTLS,
+                timeout=settings.smtp_timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            log.warning("email_failed", purpose=purpose, error=str(exc) or type(exc).__name__)
+        else:
+            log.info("email_sent", purpose=purpose)
+
+
+@dataclass
+class Outbox:
+    """Codes to send once the response is out, so the rows they refer to are committed first."""
+
+    background: BackgroundTasks
+    mailer: Mailer
+
+    def send_code(self, *, to: str, code: str, purpose: str) -> None:
+        self.background.add_task(self.mailer.send_code, to=to, code=code, purpose=purpose)
+
+
+def get_outbox(request: Request, background: BackgroundTasks) -> Outbox:
+    return Outbox(background=background, mailer=request.app.state.mailer)

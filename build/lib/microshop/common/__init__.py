@@ -1,0 +1,1 @@
+"""What every microshop service needs, and nothing else."""

@@ -1,0 +1,117 @@
+"""Database plumbing: one engine per service, bound to the service's own schema.
+
+The request's session (`SessionDep`) is its unit of work: committed when the route returns, rolled
+back when it raises; services flush, they never commit or roll back. The one escape hatch, for
+the few writes that must stand although the request fails (a rate-limit hit, a revoked token
+family, a rejected reservation): `own_transaction`, a short transaction of their own
+(docs/architecture.md#one-unit-of-work-per-request).
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    """The metadata of a service's declarative base: every table in `schema`, constraints named explicitly."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def async_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and use the asyncpg driver for them."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same database as a plain `postgresql://` DSN, the form asyncpg itself connects with."""
+    return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def create_engine(url: str, *, pool_size: int = 10, application_name: str = "microshop") -> AsyncEngine:
+    """An asyncpg engine.
+
+    No `pool_pre_ping`: it costs a round trip on every request. After a database restart the
+    first query on a stale connection fails (a 503 the client may retry) and SQLAlchemy drops
+    every pooled connection of that generation, so the next request gets a fresh one.
+    """
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
+    )
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise if the database cannot answer a trivial query."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+COMMITTED = "microshop.committed"  # set in the request's scope once any of its transactions committed
+_REQUEST_SCOPE = "microshop.request_scope"  # session.info key: the scope of the request the session serves
+_OWN_SESSIONS = "microshop.own_sessions"  # session.info key: where `own_transaction` takes its connection
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit when the route returns, roll back when it raises."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        session.info[_REQUEST_SCOPE] = request.scope
+        session.info[_OWN_SESSIONS] = request.app.state.own_sessionmaker
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+@asynccontextmanager
+async def own_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A short transaction beside `session`'s, committed when the block ends, whatever the request does.
+
+    For a write that must stand although the request fails. The request's transaction must not
+    hold a lock this one needs, or each waits for the other: take such locks in a savepoint and
+    roll it back first. Its connection comes from a small pool of its own, so requests that each
+    hold one connection and ask for a second cannot exhaust the main pool.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = session.info.get(_OWN_SESSIONS) or make_sessionmaker(
+        _engine_of(session)
+    )
+    async with sessionmaker.begin() as own:
+        yield own
+    scope: dict[str, Any] | None = session.info.get(_REQUEST_SCOPE)
+    if scope is not None:
+        scope[COMMITTED] = True  # part of the request is committed: running it again would apply that twice
+
+
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine), "sessions are bound to an engine"
+    return bind
+
+
+# scope="function": commit before the response is sent, so a failed commit is an error response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (responses are built after it)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

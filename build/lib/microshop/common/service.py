@@ -1,0 +1,110 @@
+"""Service defaults: what every service's `create_app()` gets in one call (eShop's ServiceDefaults)."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
+
+from microshop.common.db import create_engine, make_sessionmaker, ping
+from microshop.common.db_retry import RetryDatabaseConflicts
+from microshop.common.errors import error_response_schema, install_error_handlers
+from microshop.common.http import create_http_client
+from microshop.common.limits import BodySizeLimit
+from microshop.common.observability import RequestContextMiddleware, configure_logging, health_router
+from microshop.common.security import TokenVerifier, optional_principal, verifier_from_settings
+from microshop.common.settings import ServiceSettings
+
+# Documented on every route, so the OpenAPI schema matches what the error handlers send.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: error_response_schema("Malformed request (for example a body that cannot be parsed)"),
+    401: error_response_schema("Missing, invalid or expired token"),
+    422: error_response_schema("Invalid input"),
+    503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
+}
+
+OWN_TRANSACTION_POOL_SIZE = 2  # short writes that outlive a failed request (common/db.py own_transaction)
+
+# A lifespan hook: started after the database and HTTP client exist, stopped before they close.
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    upload_routers: Sequence[APIRouter] = (),
+    hooks: Sequence[LifespanHook] = (),
+    token_verifier: Callable[[FastAPI], TokenVerifier] | None = None,
+) -> FastAPI:
+    """A FastAPI app with the database, errors, auth, logs, metrics, health and CORS wired in.
+
+    Routes of `routers` read bodies up to MAX_BODY_BYTES; routes of `upload_routers` up to the
+    service's `body_limit` (an image upload, say). Larger bodies get 413 before any parsing.
+    """
+    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.json_logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, application_name=settings.service_name
+        )
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        # For `own_transaction`: a request holding a main-pool connection may need one more.
+        own_engine = create_engine(
+            settings.database_url, pool_size=OWN_TRANSACTION_POOL_SIZE, application_name=settings.service_name
+        )
+        app.state.own_sessionmaker = make_sessionmaker(own_engine)
+        app.state.http = create_http_client(settings)
+        app.state.token_verifier = (
+            token_verifier(app) if token_verifier else verifier_from_settings(settings, app.state.http)
+        )
+        try:
+            async with AsyncExitStack() as stack:
+                for hook in hooks:
+                    await stack.enter_async_context(hook(app))
+                yield
+        finally:
+            await app.state.http.aclose()
+            await engine.dispose()
+            await own_engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=COMMON_RESPONSES,
+        # A token that is sent must be valid on every route, public ones included (docs/architecture.md#tokens).
+        dependencies=[Depends(optional_principal)],
+    )
+    # Innermost, so a request that is run again passes the outer middleware only once.
+    app.add_middleware(RetryDatabaseConflicts, attempts=settings.db_retry_attempts)
+    upload_routes: list[BaseRoute] = []
+    # Inside CORS, so a 413 carries the CORS headers a browser needs to read it.
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.body_limit, default_bytes=settings.max_body_bytes, large_routes=upload_routes
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "X-Stock-Status", "Retry-After"],
+    )
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    install_error_handlers(app)
+    app.include_router(health_router(lambda: ping(app.state.engine)), max_body_size=settings.max_body_bytes)
+    for router in routers:
+        app.include_router(router, max_body_size=settings.max_body_bytes)
+    before = len(app.router.routes)
+    for router in upload_routers:
+        app.include_router(router, max_body_size=settings.body_limit)
+    upload_routes.extend(app.router.routes[before:])
+    return app

@@ -1,0 +1,30 @@
+"""Dependencies the inventory routes share: who the ledger names."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from microshop.common.ids import invalid_id, parse_id
+from microshop.common.security import ROLE_ADMIN, ROLE_SERVICE, Principal, require_role
+
+
+async def writer_actor(
+    principal: Annotated[Principal, Depends(require_role(ROLE_ADMIN, ROLE_SERVICE))],
+    on_behalf_of: Annotated[
+        str | None,
+        Header(
+            alias="X-On-Behalf-Of",
+            description="Service callers only: the id of the user the service acts for (recorded as the actor).",
+        ),
+    ] = None,
+) -> str:
+    """The ledger's actor: `user:<id>`, `service:<client>`, or `user:<id> via service:<client>`."""
+    if not principal.is_service or on_behalf_of is None:
+        return principal.actor
+    user_id = parse_id(on_behalf_of)
+    if user_id is None:
+        raise invalid_id("header", "X-On-Behalf-Of", "must be a positive integer user id")
+    return f"user:{user_id} via {principal.actor}"
+
+
+WriterActor = Annotated[str, Depends(writer_actor)]

@@ -1,0 +1,1 @@
+"""All-or-nothing, idempotent reservations (and their release) for orders."""

@@ -1,0 +1,162 @@
+"""Reservations: all-or-nothing, idempotent on the reference, released at most once."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.common.db import own_transaction
+from microshop.common.errors import ServiceUnavailable
+from microshop.inventory.errors import (
+    InsufficientStock,
+    ReferenceConflict,
+    ReservationNotFound,
+    ReservationReleased,
+)
+from microshop.inventory.reservations import repository
+from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead
+from microshop.inventory.stock import repository as stock_repository
+
+# A shortage seen while taking units can vanish before it is measured (a release came in between);
+# the units are then tried again, this many times, before the shortage is reported as seen.
+TAKE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ReserveOutcome:
+    reservation: ReservationRead
+    created: bool
+
+
+async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: str) -> ReserveOutcome:
+    """Take every item or none; a known reference answers its stored outcome and takes nothing.
+
+    A shortage is recorded as a rejected reservation, so the same call again answers the same 409.
+    """
+    items = [
+        {"product_id": item.product_id, "quantity": item.quantity}
+        for item in sorted(request.items, key=lambda item: item.product_id)
+    ]
+    attempt = await session.begin_nested()
+    row = await repository.claim(session, reference=request.reference, items=items)
+    if row is None:
+        await attempt.rollback()
+        return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
+    short = await _take_all(session, items, reference=request.reference, actor=actor)
+    if not short:
+        await attempt.commit()
+        return ReserveOutcome(ReservationRead.model_validate(row), created=True)
+    await attempt.rollback()  # lets go of the claim and of the stock rows it locked
+    # In a transaction of its own: the rejection stands although this request answers 409.
+    async with own_transaction(session) as rejection:
+        rejected = await repository.claim(
+            rejection, reference=request.reference, items=items, status="rejected", short=short
+        )
+        stored = rejected or await repository.get(rejection, request.reference)
+    if rejected is None:  # a call with the same reference got there in between: its outcome stands
+        return ReserveOutcome(_replay(stored, items), created=False)
+    raise InsufficientStock(short, reference=request.reference)
+
+
+def _replay(row: Any, items: list[dict[str, int]]) -> ReservationRead:
+    """The stored outcome of a reference, if this call is the same request (a rejection is raised again)."""
+    if row is None:  # the row that conflicted cannot vanish (reservations are never deleted)
+        raise ServiceUnavailable("Reservation state is changing; please try again")
+    if row.status == "released":
+        raise ReservationReleased(f"Reservation {row.reference} was released; a new reference is needed")
+    if row.items != items:
+        raise ReferenceConflict(f"Reference {row.reference} was already used with different items")
+    if row.status == "rejected":
+        raise InsufficientStock(row.short or [], reference=row.reference)
+    return ReservationRead.model_validate(row)
+
+
+async def _take_all(
+    session: AsyncSession, items: list[dict[str, int]], *, reference: str, actor: str
+) -> list[dict[str, int]]:
+    """Decrement every item (with its movement) in product-id order, all or nothing; the shortage if not."""
+    failed: dict[str, int] = {}
+    for _ in range(TAKE_ATTEMPTS):
+        failed = await _take_in_order(session, items, reference=reference, actor=actor)
+        if not failed:
+            return []
+        stock = await stock_repository.stock_of(session, [item["product_id"] for item in items])
+        short = [
+            {
+                "product_id": item["product_id"],
+                "requested": item["quantity"],
+                "available": stock.get(item["product_id"], 0),
+            }
+            for item in items
+            if stock.get(item["product_id"], 0) < item["quantity"]
+        ]
+        if short:
+            return short
+    available = (await stock_repository.stock_of(session, [failed["product_id"]])).get(failed["product_id"], 0)
+    return [{"product_id": failed["product_id"], "requested": failed["quantity"], "available": available}]
+
+
+async def _take_in_order(
+    session: AsyncSession, items: list[dict[str, int]], *, reference: str, actor: str
+) -> dict[str, int]:
+    """One conditional UPDATE per item; on the first short item, undo the others and return it."""
+
+    async def take(item: dict[str, int]) -> bool:
+        return await stock_repository.take_stock_logged(
+            session, **item, reason="reservation", reference=reference, actor=actor
+        )
+
+    if len(items) == 1:  # nothing to undo when the only item is short
+        return {} if await take(items[0]) else items[0]
+    savepoint = await session.begin_nested()
+    for item in items:
+        if not await take(item):
+            await savepoint.rollback()
+            return item
+    await savepoint.commit()
+    return {}
+
+
+async def get(session: AsyncSession, *, reference: str) -> ReservationRead:
+    """A reservation's status, for recovery; 404 when the reference was never seen."""
+    row = await repository.get(session, reference)
+    if row is None:
+        raise ReservationNotFound(reference)
+    return ReservationRead.model_validate(row)
+
+
+async def release(session: AsyncSession, *, reference: str, reason: str, actor: str) -> ReservationRead:
+    """Give a committed reservation's units back exactly once; an unknown reference becomes a tombstone.
+
+    A rejected reservation took nothing, so it is marked released with no movements (its `short` kept).
+    """
+
+    row = await repository.get(session, reference, lock=True)
+    if row is None:
+        row = await repository.tombstone(session, reference=reference, reason=reason)
+        if row is not None:
+            return ReservationRead.model_validate(row)
+        row = await repository.get(session, reference, lock=True)
+        if row is None:  # the row that conflicted cannot vanish (reservations are never deleted)
+            raise ServiceUnavailable("Reservation state is changing; please try again")
+    if row.status == "released":
+        return ReservationRead.model_validate(row)
+    if row.status == "committed":
+        items = sorted(row.items, key=lambda item: item["product_id"])
+        for item in items:
+            await stock_repository.add_stock(session, item["product_id"], item["quantity"])
+        await stock_repository.add_movements(
+            session,
+            [
+                {
+                    "product_id": item["product_id"],
+                    "delta": item["quantity"],
+                    "reason": reason,
+                    "reference": reference,
+                    "actor": actor,
+                }
+                for item in items
+            ],
+        )
+    row = await repository.mark(session, reference, status="released", release_reason=reason)
+    return ReservationRead.model_validate(row)

@@ -1,0 +1,128 @@
+"""SQL for stock and the ledger. Every write is one statement; decrements are conditional."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.inventory.stock.models import InventoryItem, Movement
+
+inventory = InventoryItem.__table__
+movements = Movement.__table__
+ITEM_COLUMNS = (inventory.c.product_id, inventory.c.stock, inventory.c.updated_at)
+
+
+async def get(session: AsyncSession, product_id: int) -> Row[Any] | None:
+    """One product's stock row, or None."""
+    result = await session.execute(select(*ITEM_COLUMNS).where(inventory.c.product_id == product_id))
+    return result.first()
+
+
+async def list_items(
+    session: AsyncSession, *, low_stock: int | None, product_ids: Sequence[int] | None, offset: int, limit: int
+) -> tuple[Sequence[Row[Any]], int]:
+    """A page of stock rows in product-id order, and how many match in all."""
+    conditions = []
+    if low_stock is not None:
+        conditions.append(inventory.c.stock <= low_stock)
+    if product_ids is not None:
+        conditions.append(inventory.c.product_id.in_(product_ids))
+    query = select(*ITEM_COLUMNS).where(*conditions).order_by(inventory.c.product_id).offset(offset).limit(limit)
+    rows = (await session.execute(query)).all()
+    if offset == 0 and len(rows) < limit:
+        return rows, len(rows)
+    total = (await session.execute(select(func.count()).select_from(inventory).where(*conditions))).scalar_one()
+    return rows, total
+
+
+async def ensure_row(session: AsyncSession, product_id: int) -> None:
+    """Create the product's row with stock 0 (no movement needed: the sum of no deltas is 0)."""
+    await session.execute(
+        insert(inventory).values(product_id=product_id, stock=0).on_conflict_do_nothing(index_elements=["product_id"])
+    )
+
+
+async def lock_stock(session: AsyncSession, product_id: int) -> int:
+    """The product's stock, its row locked until the transaction ends."""
+    query = select(inventory.c.stock).where(inventory.c.product_id == product_id).with_for_update()
+    return (await session.execute(query)).scalar_one()
+
+
+async def set_stock(session: AsyncSession, product_id: int, stock: int) -> Row[Any]:
+    """Set the absolute stock of an existing row."""
+    statement = (
+        update(inventory)
+        .where(inventory.c.product_id == product_id)
+        .values(stock=stock, updated_at=func.now())
+        .returning(*ITEM_COLUMNS)
+    )
+    return (await session.execute(statement)).one()
+
+
+async def add_stock(session: AsyncSession, product_id: int, quantity: int) -> Row[Any]:
+    """Add units, creating the row if needed."""
+    statement = insert(inventory).values(product_id=product_id, stock=quantity)
+    statement = statement.on_conflict_do_update(
+        index_elements=["product_id"],
+        set_={"stock": inventory.c.stock + statement.excluded.stock, "updated_at": func.now()},
+    ).returning(*ITEM_COLUMNS)
+    return (await session.execute(statement)).one()
+
+
+async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> Row[Any] | None:
+    """Remove units only if there are enough: one conditional UPDATE, None when short."""
+    statement = (
+        update(inventory)
+        .where(inventory.c.product_id == product_id, inventory.c.stock >= quantity)
+        .values(stock=inventory.c.stock - quantity, updated_at=func.now())
+        .returning(*ITEM_COLUMNS)
+    )
+    return (await session.execute(statement)).first()
+
+
+async def take_stock_logged(
+    session: AsyncSession, *, product_id: int, quantity: int, reason: str, reference: str, actor: str
+) -> bool:
+    """`take_stock` and its movement in one statement, so a hot row is locked only until commit."""
+    taken = (
+        update(inventory)
+        .where(inventory.c.product_id == product_id, inventory.c.stock >= quantity)
+        .values(stock=inventory.c.stock - quantity, updated_at=func.now())
+        .returning(inventory.c.product_id)
+        .cte("taken")
+    )
+    values = select(taken.c.product_id, literal(-quantity), literal(reason), literal(reference), literal(actor))
+    statement = insert(movements).from_select(["product_id", "delta", "reason", "reference", "actor"], values)
+    return (await session.execute(statement.returning(movements.c.id))).first() is not None
+
+
+async def stock_of(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, int]:
+    """Current stock of each product that has a row."""
+    query = select(inventory.c.product_id, inventory.c.stock).where(inventory.c.product_id.in_(list(product_ids)))
+    return {row.product_id: row.stock for row in (await session.execute(query)).all()}
+
+
+async def add_movements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Write ledger rows ({product_id, delta, reason, reference, actor}) in one statement."""
+    if rows:
+        await session.execute(insert(movements).values(list(rows)))
+
+
+async def list_movements(
+    session: AsyncSession, *, product_id: int, offset: int, limit: int
+) -> tuple[Sequence[Row[Any]], int]:
+    """A page of one product's movements, newest first, and how many there are."""
+    query = (
+        select(movements)
+        .where(movements.c.product_id == product_id)
+        .order_by(movements.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    if offset == 0 and len(rows) < limit:
+        return rows, len(rows)
+    count = select(func.count()).select_from(movements).where(movements.c.product_id == product_id)
+    return rows, (await session.execute(count)).scalar_one()

@@ -1,0 +1,72 @@
+"""Stock operations: every change writes its movement in the same transaction."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.common.schemas import Page
+from microshop.inventory.errors import InsufficientStock, StockNotFound
+from microshop.inventory.stock import repository
+from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry
+
+
+async def get_item(session: AsyncSession, *, product_id: int) -> InventoryItemRead:
+    """One product's stock; 404 when Inventory has no row for it."""
+    row = await repository.get(session, product_id)
+    if row is None:
+        raise StockNotFound(product_id)
+    return InventoryItemRead.model_validate(row)
+
+
+async def list_items(
+    session: AsyncSession, *, page: int, page_size: int, low_stock: int | None, product_ids: Sequence[int] | None
+) -> Page[InventoryItemRead]:
+    """A page of stock rows; with `product_ids`, one page holding every one of them that exists."""
+    if product_ids is not None:
+        page, page_size = 1, max(len(product_ids), 1)
+    rows, total = await repository.list_items(
+        session, low_stock=low_stock, product_ids=product_ids, offset=(page - 1) * page_size, limit=page_size
+    )
+    items = [InventoryItemRead.model_validate(row) for row in rows]
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+async def set_stock(session: AsyncSession, *, product_id: int, stock: int, actor: str) -> InventoryItemRead:
+    """Set the absolute stock (creating the row); the movement's delta is the difference, none if unchanged."""
+
+    await repository.ensure_row(session, product_id)
+    old = await repository.lock_stock(session, product_id)
+    if old == stock:
+        row = await repository.get(session, product_id)
+    else:
+        row = await repository.set_stock(session, product_id, stock)
+        movement = {"product_id": product_id, "delta": stock - old, "reason": "set", "reference": None}
+        await repository.add_movements(session, [{**movement, "actor": actor}])
+    return InventoryItemRead.model_validate(row)
+
+
+async def record_entry(session: AsyncSession, *, entry: StockEntry, actor: str) -> InventoryItemRead:
+    """An entry adds units; an exit takes them only if there are enough (409 and nothing written otherwise)."""
+    reason = entry.reason or entry.type
+
+    if entry.type == "in":
+        row = await repository.add_stock(session, entry.product_id, entry.quantity)
+        delta = entry.quantity
+    else:
+        taken = await repository.take_stock(session, entry.product_id, entry.quantity)
+        if taken is None:
+            available = (await repository.stock_of(session, [entry.product_id])).get(entry.product_id, 0)
+            short = {"product_id": entry.product_id, "requested": entry.quantity, "available": available}
+            raise InsufficientStock([short])
+        row, delta = taken, -entry.quantity
+    movement = {"product_id": entry.product_id, "delta": delta, "reason": reason, "reference": None}
+    await repository.add_movements(session, [{**movement, "actor": actor}])
+    return InventoryItemRead.model_validate(row)
+
+
+async def list_movements(session: AsyncSession, *, product_id: int, page: int, page_size: int) -> Page[MovementRead]:
+    """One product's ledger, newest first (an empty page for a product never moved)."""
+    rows, total = await repository.list_movements(
+        session, product_id=product_id, offset=(page - 1) * page_size, limit=page_size
+    )
+    return Page(items=[MovementRead.model_validate(row) for row in rows], total=total, page=page, page_size=page_size)

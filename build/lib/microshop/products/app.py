@@ -1,0 +1,33 @@
+"""The products service's ASGI application."""
+
+import asyncio
+
+from fastapi import FastAPI
+
+from microshop.common.service import create_service_app
+from microshop.products.cart.router import router as cart_router
+from microshop.products.catalog.router import aliases as catalog_aliases
+from microshop.products.catalog.router import router as catalog_router
+from microshop.products.catalog.router import upload_aliases, upload_router
+from microshop.products.config import ProductsSettings
+from microshop.products.inventory_client import inventory_client_hook
+from microshop.products.orders.recovery import idempotency_cleanup_hook, recovery_hook
+from microshop.products.orders.router import checkout_router
+from microshop.products.orders.router import router as orders_router
+from microshop.products.storage import media_storage_hook, mount_media
+
+
+def create_app(settings: ProductsSettings | None = None) -> FastAPI:
+    """Build the products service."""
+    settings = settings or ProductsSettings()
+    app = create_service_app(
+        settings,
+        title="microshop products",
+        description="Catalog, carts, checkout and orders.",
+        routers=[catalog_router, catalog_aliases, cart_router, checkout_router, orders_router],
+        upload_routers=[upload_router, upload_aliases],
+        hooks=[inventory_client_hook, media_storage_hook, recovery_hook, idempotency_cleanup_hook],
+    )
+    app.state.image_decode_slots = asyncio.Semaphore(settings.image_decode_concurrency)
+    mount_media(app, settings)
+    return app

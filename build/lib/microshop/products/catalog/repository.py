@@ -1,0 +1,108 @@
+"""SQL of the catalog."""
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.products.catalog.models import SEARCH_CONFIG, Product
+
+_WORD = re.compile(r"\w+")
+_CONFIG = literal_column(f"'{SEARCH_CONFIG}'::regconfig")
+MAX_SEARCH_WORDS = 10
+
+ORDERINGS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "price": (Product.price.asc(), Product.id.asc()),
+    "-price": (Product.price.desc(), Product.id.desc()),
+    "name": (Product.name.asc(), Product.id.asc()),
+    "-created_at": (Product.created_at.desc(), Product.id.desc()),
+}
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """Full-text match, or every word as a prefix ("Lap" finds "Laptop"); both use the GIN index."""
+    conditions = [Product.search.op("@@")(func.websearch_to_tsquery(_CONFIG, q))]
+    words = _WORD.findall(q.lower())[:MAX_SEARCH_WORDS]
+    if words:
+        prefixes = " & ".join(f"{word}:*" for word in words)
+        conditions.append(Product.search.op("@@")(func.to_tsquery(_CONFIG, prefixes)))
+    else:  # no word characters at all: a plain substring match on the name
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Product.name.ilike(f"%{escaped}%", escape="\\"))
+    return or_(*conditions)
+
+
+def _feature_candidates(value: str) -> list[Any]:
+    """`16` matches the string "16" and the number 16; either may also sit inside an array."""
+    candidates: list[Any] = [value]
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, bool | int) or (isinstance(parsed, float) and math.isfinite(parsed)):
+        candidates.append(parsed)
+    return candidates + [[candidate] for candidate in candidates]
+
+
+def feature_condition(key: str, values: Iterable[str]) -> ColumnElement[bool]:
+    """JSONB containment (`features @> {...}`), served by the GIN index."""
+    return or_(
+        *(Product.features.contains({key: candidate}) for value in values for candidate in _feature_candidates(value))
+    )
+
+
+def listing_conditions(
+    *, q: str | None, min_price: Decimal | None, max_price: Decimal | None, features: dict[str, list[str]]
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Product.archived_at.is_(None)]
+    if q:
+        conditions.append(search_condition(q))
+    if min_price is not None:
+        conditions.append(Product.price >= min_price)
+    if max_price is not None:
+        conditions.append(Product.price <= max_price)
+    conditions.extend(feature_condition(key, values) for key, values in features.items())
+    return conditions
+
+
+async def list_page(
+    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, offset: int, limit: int
+) -> tuple[list[Product], int]:
+    """One page and the total of matching products, in one query (a second only past the end)."""
+    where = and_(*conditions)
+    statement = (
+        select(Product, func.count().over().label("total"))
+        .where(where)
+        .order_by(*ORDERINGS[sort])
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await session.execute(statement)).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    if offset == 0:
+        return [], 0
+    total = await session.scalar(select(func.count()).select_from(Product).where(where))
+    return [], int(total or 0)
+
+
+async def get(
+    session: AsyncSession, product_id: int, *, include_archived: bool = False, for_update: bool = False
+) -> Product | None:
+    statement = select(Product).where(Product.id == product_id)
+    if not include_archived:
+        statement = statement.where(Product.archived_at.is_(None))
+    if for_update:
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
+
+
+async def add(session: AsyncSession, product: Product) -> Product:
+    session.add(product)
+    await session.flush()
+    return product

@@ -1,0 +1,192 @@
+"""Catalog routes: /api/products, and /products as hidden aliases."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response, status
+
+from microshop.common.db import SessionDep
+from microshop.common.errors import error_response_schema
+from microshop.common.schemas import Page
+from microshop.common.security import AdminUser, require_admin
+from microshop.products.catalog import service
+from microshop.products.catalog.dependencies import (
+    FeatureFilters,
+    ListingQuery,
+    ProductCreateInput,
+    ProductIdPath,
+    ProductUpdateInput,
+)
+from microshop.products.catalog.schemas import ProductCreate, ProductRead, ProductUpdate
+from microshop.products.inventory_client import InventoryDep
+from microshop.products.storage import MediaStorageDep
+
+STOCK_STATUS_HEADER = "X-Stock-Status"
+_STOCK_HEADER_DOC = {
+    STOCK_STATUS_HEADER: {
+        "description": "`unavailable` when Inventory could not be asked",
+        "schema": {"type": "string"},
+    }
+}
+_READ = {"description": "The product", "headers": _STOCK_HEADER_DOC}
+_BAD_INPUT = {
+    422: error_response_schema("Invalid input or image"),
+    413: error_response_schema("Image too large"),
+    415: error_response_schema("Body is neither JSON nor a form"),
+}
+_ADMIN = {401: error_response_schema("No or invalid token"), 403: error_response_schema("Not an admin")}
+_NOT_FOUND = {404: error_response_schema("Unknown or archived product")}
+_INVENTORY = {503: error_response_schema("Inventory unavailable: nothing was changed")}
+
+
+def _form_schema(*, required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": required,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 255},
+            "price": {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$", "examples": ["1500"]},
+            "description": {"type": "string", "maxLength": 5000},
+            "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+            "features": {"type": "string", "description": "A JSON object", "examples": ['{"gpu": "RTX 3060"}']},
+            "image": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"},
+        },
+    }
+
+
+def _body(model: type[ProductCreate] | type[ProductUpdate], *, required: list[str]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": model.model_json_schema()},
+                "multipart/form-data": {"schema": _form_schema(required=required)},
+            },
+        }
+    }
+
+
+def _stock_header(response: Response, *, stock_known: bool) -> None:
+    if not stock_known:
+        response.headers[STOCK_STATUS_HEADER] = "unavailable"
+
+
+routes = APIRouter()
+# Writes that take a product body (JSON, or a form with an image): the admin check is a route-level
+# dependency, so an anonymous caller is refused before the form is parsed or an image decoded,
+# and only these routes accept bodies up to `MAX_IMAGE_BYTES` (see products/app.py).
+uploads = APIRouter(dependencies=[Depends(require_admin)])
+
+
+@routes.get("", responses={200: {"headers": _STOCK_HEADER_DOC}})
+async def list_products(
+    session: SessionDep, inventory: InventoryDep, query: ListingQuery, features: FeatureFilters, response: Response
+) -> Page[ProductRead]:
+    """List products: search `q`, price range, sort, `feature.<key>=<value>` filters; stock from Inventory."""
+    page = await service.list_products(session=session, inventory=inventory, query=query, features=features)
+    _stock_header(response, stock_known=page.stock_known)
+    return Page(items=page.items, total=page.total, page=query.page, page_size=query.page_size)
+
+
+@routes.get("/{product_id}", responses={200: _READ, **_NOT_FOUND})
+async def get_product(
+    product_id: ProductIdPath, session: SessionDep, inventory: InventoryDep, response: Response
+) -> ProductRead:
+    """One product with its stock."""
+    product = await service.get_product(session=session, inventory=inventory, product_id=product_id)
+    _stock_header(response, stock_known=product.stock is not None)
+    return product
+
+
+@uploads.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**_ADMIN, **_BAD_INPUT, **_INVENTORY},
+    openapi_extra=_body(ProductCreate, required=["name", "price"]),
+)
+async def create_product(
+    body: ProductCreateInput,
+    admin: AdminUser,
+    session: SessionDep,
+    inventory: InventoryDep,
+    storage: MediaStorageDep,
+) -> ProductRead:
+    """Create a product (JSON, or a multipart form with an `image`); `stock` sets its inventory."""
+    return await service.create_product(
+        session=session, inventory=inventory, storage=storage, data=body.data, image=body.image, actor=admin
+    )
+
+
+async def _update(
+    product_id: int,
+    body: ProductUpdateInput,
+    admin: AdminUser,
+    session: SessionDep,
+    inventory: InventoryDep,
+    storage: MediaStorageDep,
+    response: Response,
+) -> ProductRead:
+    product = await service.update_product(
+        session=session,
+        inventory=inventory,
+        storage=storage,
+        product_id=product_id,
+        data=body.data,
+        image=body.image,
+        actor=admin,
+    )
+    _stock_header(response, stock_known=product.stock is not None)
+    return product
+
+
+_UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: _READ, **_ADMIN, **_NOT_FOUND, **_BAD_INPUT, **_INVENTORY}
+
+
+@uploads.post("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
+async def update_product_form(
+    product_id: ProductIdPath,
+    body: ProductUpdateInput,
+    admin: AdminUser,
+    session: SessionDep,
+    inventory: InventoryDep,
+    storage: MediaStorageDep,
+    response: Response,
+) -> ProductRead:
+    """Update a product (the seed's multipart form; JSON accepted too); only the fields sent change."""
+    return await _update(product_id, body, admin, session, inventory, storage, response)
+
+
+@uploads.put("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
+async def update_product(
+    product_id: ProductIdPath,
+    body: ProductUpdateInput,
+    admin: AdminUser,
+    session: SessionDep,
+    inventory: InventoryDep,
+    storage: MediaStorageDep,
+    response: Response,
+) -> ProductRead:
+    """Update a product (JSON; a multipart form is accepted too); only the fields sent change."""
+    return await _update(product_id, body, admin, session, inventory, storage, response)
+
+
+@routes.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**_ADMIN, **_NOT_FOUND},
+    dependencies=[Depends(require_admin)],
+)
+async def archive_product(
+    product_id: ProductIdPath, admin: AdminUser, session: SessionDep, storage: MediaStorageDep
+) -> None:
+    """Archive a product: gone from the catalog, kept for order history; its image is removed."""
+    await service.archive_product(session=session, storage=storage, product_id=product_id)
+
+
+router = APIRouter()
+router.include_router(routes, prefix="/api/products", tags=["catalog"])
+aliases = APIRouter()
+aliases.include_router(routes, prefix="/products", tags=["catalog"], include_in_schema=False)
+upload_router = APIRouter()
+upload_router.include_router(uploads, prefix="/api/products", tags=["catalog"])
+upload_aliases = APIRouter()
+upload_aliases.include_router(uploads, prefix="/products", tags=["catalog"], include_in_schema=False)

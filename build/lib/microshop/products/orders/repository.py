@@ -1,0 +1,137 @@
+"""SQL for orders and their item snapshots."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderItem
+
+
+@dataclass(frozen=True)
+class Line:
+    product_id: int
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+async def get_order(session: AsyncSession, *, order_id: int, for_update: bool = False) -> Order | None:
+    query = select(Order).where(Order.id == order_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def pending_order_for_cart(session: AsyncSession, *, cart_id: int) -> Order | None:
+    query = select(Order).where(Order.cart_id == cart_id, Order.status == PENDING)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def create_order(
+    session: AsyncSession, *, user_id: int, cart_id: int, idempotency_key: str | None, lines: Sequence[Line]
+) -> Order:
+    """A pending order with its item snapshots; its reservation reference is `order-<id>`."""
+    order = Order(
+        user_id=user_id,
+        cart_id=cart_id,
+        status=PENDING,
+        idempotency_key=idempotency_key,
+        total=sum((line.line_total for line in lines), Decimal("0.00")),
+    )
+    session.add(order)
+    await session.flush()
+    order.reservation_reference = f"order-{order.id}"
+    session.add_all(
+        OrderItem(
+            order_id=order.id,
+            product_id=line.product_id,
+            name=line.name,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            line_total=line.line_total,
+        )
+        for line in lines
+    )
+    await session.flush()
+    return order
+
+
+async def items_of(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, list[OrderItem]]:
+    """The item snapshots of several orders, by order id, in product order."""
+    items: dict[int, list[OrderItem]] = {order_id: [] for order_id in order_ids}
+    if not order_ids:
+        return items
+    rows = await session.execute(
+        select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.order_id, OrderItem.product_id)
+    )
+    for item in rows.scalars():
+        items[item.order_id].append(item)
+    return items
+
+
+async def list_orders(
+    session: AsyncSession, *, user_id: int | None, offset: int, limit: int
+) -> tuple[list[Order], int]:
+    """Newest first; one user's orders, or everyone's when `user_id` is None."""
+    query = select(Order)
+    count = select(func.count()).select_from(Order)
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+        count = count.where(Order.user_id == user_id)
+    rows = await session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).offset(offset).limit(limit))
+    total = (await session.execute(count)).scalar_one()
+    return list(rows.scalars()), total
+
+
+async def lock_stale_pending(
+    session: AsyncSession, *, min_age: timedelta, abandon_after: timedelta, limit: int
+) -> list[tuple[Order, bool]]:
+    """Pending orders older than `min_age` that no one else holds, locked, each with "abandoned?".
+
+    `SKIP LOCKED`: replicas (and a checkout finishing its own order) never wait for each other.
+    Ages are measured on the database clock, the one `created_at` was written with.
+    """
+    abandoned = (Order.created_at < func.now() - abandon_after).label("abandoned")
+    rows = await session.execute(
+        select(Order, abandoned)
+        .where(Order.status == PENDING, Order.created_at < func.now() - min_age)
+        .order_by(Order.created_at)
+        .limit(limit)
+        .with_for_update(of=Order, skip_locked=True)
+    )
+    return [(row.Order, bool(row.abandoned)) for row in rows]
+
+
+async def get_key(session: AsyncSession, *, user_id: int, key: str) -> IdempotencyKey | None:
+    """A live key, locked until the transaction ends; an expired one is deleted first (its name is free again)."""
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.expires_at <= func.now()
+        )
+    )
+    query = select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    return (await session.execute(query.with_for_update())).scalar_one_or_none()
+
+
+async def add_key(
+    session: AsyncSession, *, user_id: int, key: str, fingerprint: str, order_id: int, ttl: timedelta
+) -> IdempotencyKey:
+    row = IdempotencyKey(
+        user_id=user_id, key=key, fingerprint=fingerprint, order_id=order_id, expires_at=func.now() + ttl
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def delete_expired_keys(session: AsyncSession) -> int:
+    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= func.now()))
+    return result.rowcount

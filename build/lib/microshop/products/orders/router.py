@@ -1,0 +1,100 @@
+"""Routes of checkout and order history."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from microshop.common.db import SessionDep
+from microshop.common.errors import error_response_schema
+from microshop.common.schemas import Page
+from microshop.common.security import AdminUser, CurrentUser, current_user
+from microshop.products.inventory_client import InventoryDep
+from microshop.products.orders import checkout as checkout_saga
+from microshop.products.orders import service
+from microshop.products.orders.dependencies import OrderId, SessionmakerDep, VisibleOrder
+from microshop.products.orders.schemas import CheckoutRead, OrderRead, OrdersQuery
+
+checkout_router = APIRouter(prefix="/api/cart", tags=["checkout"], dependencies=[Depends(current_user)])
+router = APIRouter(prefix="/api/orders", tags=["orders"], dependencies=[Depends(current_user)])
+
+AUTH = {
+    401: error_response_schema("Missing, invalid or expired token"),
+    403: error_response_schema("Not allowed for this caller"),
+}
+NOT_FOUND = {404: error_response_schema("No such order (or not yours)")}
+UNAVAILABLE = {503: error_response_schema("Inventory cannot answer now (inventory_unavailable); retry")}
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[!-~](?:[ -~]*[!-~])?$",
+        description="1-100 printable ASCII characters; the same key always gives the same order and answer",
+    ),
+]
+
+
+@checkout_router.post(
+    "/checkout",
+    status_code=201,
+    response_model=CheckoutRead,
+    responses={
+        **AUTH,
+        400: error_response_schema("The cart is empty (cart_empty)"),
+        422: error_response_schema("This Idempotency-Key was used for a different cart (idempotency_key_reused)"),
+        409: error_response_schema(
+            "Not enough stock (insufficient_stock, details.short), an archived product in the cart "
+            "(product_unavailable) or the order was cancelled (order_cancelled)"
+        ),
+        **UNAVAILABLE,
+    },
+)
+async def checkout(
+    request: Request,
+    user: CurrentUser,
+    sessionmaker: SessionmakerDep,
+    inventory: InventoryDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Buy your cart: reserve its units at Inventory and place the order (safe to retry)."""
+    assert user.user_id is not None
+    answer = await checkout_saga.checkout(
+        sessionmaker=sessionmaker,
+        inventory=inventory,
+        user_id=user.user_id,
+        idempotency_key=idempotency_key,
+        key_ttl=timedelta(hours=request.app.state.settings.idempotency_key_ttl_hours),
+    )
+    return Response(answer.body, status_code=answer.status_code, media_type="application/json")
+
+
+@router.get("", response_model=Page[OrderRead], responses=AUTH)
+async def list_orders(
+    user: CurrentUser, session: SessionDep, query: Annotated[OrdersQuery, Query()]
+) -> Page[OrderRead]:
+    """Your orders, newest first (admins: `all=true` for everyone's)."""
+    return await service.list_orders(session=session, caller=user, query=query)
+
+
+@router.get("/{order_id}", response_model=OrderRead, responses={**AUTH, **NOT_FOUND})
+async def get_order(order: VisibleOrder, session: SessionDep) -> OrderRead:
+    """One of your orders with its item snapshots (admins: any order)."""
+    return await service.get_order(session=session, order=order)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=OrderRead,
+    responses={
+        **AUTH,
+        **NOT_FOUND,
+        409: error_response_schema("Only completed or pending orders can be cancelled (order_not_cancellable)"),
+        **UNAVAILABLE,
+    },
+)
+async def cancel_order(order_id: OrderId, admin: AdminUser, session: SessionDep, inventory: InventoryDep) -> OrderRead:
+    """Cancel an order and give its units back to Inventory (admin)."""
+    return await service.cancel_order(session=session, inventory=inventory, order_id=order_id)

@@ -1,1 +1,0 @@
-from tests.products.catalog.support import catalog, inventory_process  # noqa: F401 - fixtures
