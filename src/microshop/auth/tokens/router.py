@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Header, Response, status
 
-from microshop.auth.deps import ClientAddress, KeysDep, SettingsDep
+from microshop.auth.dependencies import ClientAddress, KeysDep, SettingsDep
 from microshop.auth.tokens import service
 from microshop.auth.tokens.schemas import JsonWebKeySet, LoginRequest, RefreshRequest, ServiceToken, TokenPair
 from microshop.common.db import SessionDep

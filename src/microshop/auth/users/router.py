@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, status
 
-from microshop.auth.deps import ClientAddress, OutboxDep, SettingsDep
+from microshop.auth.dependencies import ClientAddress, OutboxDep, SettingsDep
 from microshop.auth.users import service
 from microshop.auth.users.schemas import (
     EmailRequest,

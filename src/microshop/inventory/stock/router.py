@@ -9,7 +9,7 @@ from microshop.common.errors import AppError, error_response_schema
 from microshop.common.ids import MAX_ID, invalid_id, parse_id
 from microshop.common.schemas import Page
 from microshop.common.security import AdminUser, AnyCaller
-from microshop.inventory.deps import WriterActor
+from microshop.inventory.dependencies import WriterActor
 from microshop.inventory.stock import service
 from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry, StockUpdate, StockWrite
 

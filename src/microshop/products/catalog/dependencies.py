@@ -19,6 +19,7 @@ from microshop.products.catalog.schemas import (
     parse_feature_filters,
 )
 from microshop.products.config import ProductsSettings
+from microshop.products.dependencies import SettingsDep
 from microshop.products.images import PreparedImage, process_upload
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -82,8 +83,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-async def _parse_product(request: Request, model: type[ModelT]) -> ProductInput[ModelT]:
-    settings: ProductsSettings = request.app.state.settings
+async def _parse_product(request: Request, settings: ProductsSettings, model: type[ModelT]) -> ProductInput[ModelT]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
         return ProductInput(_validate(model, None, json_text=await request.body()), None)
@@ -104,12 +104,12 @@ async def _parse_product(request: Request, model: type[ModelT]) -> ProductInput[
     return ProductInput(data, image)
 
 
-async def product_create_input(request: Request) -> ProductInput[ProductCreate]:
-    return await _parse_product(request, ProductCreate)
+async def product_create_input(request: Request, settings: SettingsDep) -> ProductInput[ProductCreate]:
+    return await _parse_product(request, settings, ProductCreate)
 
 
-async def product_update_input(request: Request) -> ProductInput[ProductUpdate]:
-    return await _parse_product(request, ProductUpdate)
+async def product_update_input(request: Request, settings: SettingsDep) -> ProductInput[ProductUpdate]:
+    return await _parse_product(request, settings, ProductUpdate)
 
 
 def feature_filters(request: Request) -> dict[str, list[str]]:

@@ -3,12 +3,13 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
 from microshop.common.schemas import Page
 from microshop.common.security import AdminUser, CurrentUser, current_user
+from microshop.products.dependencies import SettingsDep
 from microshop.products.inventory_client import InventoryDep
 from microshop.products.orders import checkout as checkout_saga
 from microshop.products.orders import service
@@ -53,8 +54,8 @@ IdempotencyKey = Annotated[
     },
 )
 async def checkout(
-    request: Request,
     user: CurrentUser,
+    settings: SettingsDep,
     sessionmaker: SessionmakerDep,
     inventory: InventoryDep,
     idempotency_key: IdempotencyKey = None,
@@ -66,7 +67,7 @@ async def checkout(
         inventory=inventory,
         user_id=user.user_id,
         idempotency_key=idempotency_key,
-        key_ttl=timedelta(hours=request.app.state.settings.idempotency_key_ttl_hours),
+        key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
     )
     return Response(answer.body, status_code=answer.status_code, media_type="application/json")
 

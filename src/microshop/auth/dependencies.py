@@ -8,10 +8,9 @@ from fastapi import Depends, Request
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Outbox, get_outbox
 from microshop.auth.tokens.keys import SigningKeys
+from microshop.common.settings import app_settings
 
-
-def get_settings(request: Request) -> AuthSettings:
-    return request.app.state.settings
+SettingsDep = Annotated[AuthSettings, Depends(app_settings)]
 
 
 def get_keys(request: Request) -> SigningKeys:
@@ -46,14 +45,13 @@ def rate_limit_bucket(address: str) -> str:
     return str(ip)
 
 
-def client_address(request: Request) -> str:
+def client_address(request: Request, settings: SettingsDep) -> str:
     """The rate-limit bucket of the client: the peer, or the first untrusted hop of
     X-Forwarded-For when the peer is a trusted proxy."""
-    return rate_limit_bucket(_client_ip(request))
+    return rate_limit_bucket(_client_ip(request, settings))
 
 
-def _client_ip(request: Request) -> str:
-    settings: AuthSettings = request.app.state.settings
+def _client_ip(request: Request, settings: AuthSettings) -> str:
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("x-forwarded-for")
     if not forwarded or not _is_trusted(peer, settings.trusted_proxies):
@@ -65,7 +63,6 @@ def _client_ip(request: Request) -> str:
     return hops[0][:100] if hops else peer
 
 
-SettingsDep = Annotated[AuthSettings, Depends(get_settings)]
 KeysDep = Annotated[SigningKeys, Depends(get_keys)]
 ClientAddress = Annotated[str, Depends(client_address)]
 OutboxDep = Annotated[Outbox, Depends(get_outbox)]
