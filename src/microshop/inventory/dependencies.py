@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from microshop.common.ids import invalid_id, parse_id
+from microshop.common.errors import invalid_input
+from microshop.common.ids import parse_id
 from microshop.common.security import ROLE_ADMIN, ROLE_SERVICE, Principal, require_role
 
 
@@ -23,7 +24,7 @@ async def writer_actor(
         return principal.actor
     user_id = parse_id(on_behalf_of)
     if user_id is None:
-        raise invalid_id("header", "X-On-Behalf-Of", "must be a positive integer user id")
+        raise invalid_input("header", "X-On-Behalf-Of", "must be a positive integer user id")
     return f"user:{user_id} via {principal.actor}"
 
 

@@ -288,6 +288,17 @@ class TestBadInput:
         assert response.json()["error"]["code"] == "validation_error"
 
     @pytest.mark.parametrize(
+        ("query", "field"),
+        [("product_ids=1,x", "product_ids"), ("product_ids=" + ",".join(map(str, range(1, 302))), "product_ids")],
+    )
+    async def test_a_refused_query_names_the_field_in_details(
+        self, client: httpx.AsyncClient, user: dict[str, str], query: str, field: str
+    ) -> None:
+        response = await client.get(f"/api/inventory?{query}", headers=user)
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["loc"] == ["query", field]
+
+    @pytest.mark.parametrize(
         "path", ["/api/inventory/abc", "/api/inventory/0", f"/api/inventory/{2**63}", "/api/inventory/1.5"]
     )
     async def test_non_integer_or_out_of_range_path_id_is_422(

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import AppError, error_response_schema
-from microshop.common.ids import MAX_ID, invalid_id, parse_id
+from microshop.common.errors import error_response_schema, invalid_input
+from microshop.common.ids import MAX_ID, parse_id
 from microshop.common.schemas import Page
 from microshop.common.security import AdminUser, AnyCaller
 from microshop.inventory.dependencies import WriterActor
@@ -39,10 +39,10 @@ async def batch_ids(
         return None
     parsed = [parse_id(part) for value in product_ids for part in value.split(",") if part.strip()]
     if any(product_id is None for product_id in parsed):
-        raise invalid_id("query", "product_ids", "every id must be a positive integer")
+        raise invalid_input("query", "product_ids", "every id must be a positive integer")
     ids = sorted({product_id for product_id in parsed if product_id is not None})
     if len(ids) > MAX_BATCH:
-        raise AppError(f"product_ids: at most {MAX_BATCH} ids per request", code="validation_error", status_code=422)
+        raise invalid_input("query", "product_ids", f"at most {MAX_BATCH} ids per request")
     return ids
 
 
