@@ -1,5 +1,6 @@
 """Domain exceptions and the one renderer that turns every error into the JSON envelope."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -60,6 +61,15 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     status_code, code = 409, "conflict"
+
+
+class InsufficientStock(Conflict):
+    """Not enough units: Inventory refusing a reservation or an exit, Products relaying it for a checkout."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, short: Sequence[dict[str, int]], *, message: str = "Not enough stock", **context: Any) -> None:
+        super().__init__(message, details={**context, "short": list(short)})
 
 
 class TooManyRequests(AppError):

@@ -6,10 +6,9 @@ from fastapi import APIRouter, Body, Path, Response
 from fastapi.responses import JSONResponse
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import error_body, error_response_schema
+from microshop.common.errors import InsufficientStock, error_body, error_response_schema
 from microshop.common.security import ServiceOrAdmin
 from microshop.inventory.dependencies import WriterActor
-from microshop.inventory.errors import InsufficientStock
 from microshop.inventory.reservations import service
 from microshop.inventory.reservations.schemas import (
     REFERENCE_PATTERN,

@@ -4,8 +4,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.errors import InsufficientStock
 from microshop.common.schemas import Page
-from microshop.inventory.errors import InsufficientStock, StockNotFound
+from microshop.inventory.errors import StockNotFound
 from microshop.inventory.stock import repository
 from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry
 
