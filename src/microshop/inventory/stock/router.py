@@ -7,18 +7,24 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema, invalid_input
 from microshop.common.ids import MAX_ID, parse_id
-from microshop.common.schemas import Page
+from microshop.common.pagination import Page
 from microshop.common.security import AdminUser, AnyCaller
 from microshop.inventory.dependencies import WriterActor
 from microshop.inventory.stock import service
-from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry, StockUpdate, StockWrite
+from microshop.inventory.stock.schemas import (
+    MAX_BATCH,
+    InventoryItemRead,
+    InventoryQuery,
+    MovementRead,
+    MovementsQuery,
+    StockEntry,
+    StockUpdate,
+    StockWrite,
+)
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
-MAX_BATCH = 200
 PathProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id")]
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
 
 AUTH_ERRORS = {
     401: error_response_schema("No token, or an invalid or expired one"),
@@ -51,14 +57,10 @@ async def list_inventory(
     session: SessionDep,
     _: AnyCaller,
     product_ids: Annotated[list[int] | None, Depends(batch_ids)],
-    page: PageNumber = 1,
-    page_size: PageSize = 20,
-    low_stock: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only stock <= N")] = None,
+    query: Annotated[InventoryQuery, Query()],
 ) -> Page[InventoryItemRead]:
     """List stock by product id; `product_ids` answers a batch lookup in one page."""
-    return await service.list_items(
-        session, page=page, page_size=page_size, low_stock=low_stock, product_ids=product_ids
-    )
+    return await service.list_items(session, query=query, product_ids=product_ids)
 
 
 @router.post("", response_model=InventoryItemRead, responses={**WRITE_ERRORS, 409: error_response_schema("Short")})
@@ -98,8 +100,7 @@ async def list_movements(
     session: SessionDep,
     _: AdminUser,
     product_id: PathProductId,
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
+    query: Annotated[MovementsQuery, Query()],
 ) -> Page[MovementRead]:
     """One product's movement history, newest first."""
-    return await service.list_movements(session, product_id=product_id, page=page, page_size=page_size)
+    return await service.list_movements(session, product_id=product_id, page=query)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
-from microshop.common.schemas import Page
+from microshop.common.pagination import Page
 from microshop.common.security import AdminUser, require_admin
 from microshop.products.catalog import service
 from microshop.products.catalog.dependencies import (
@@ -84,7 +84,7 @@ async def list_products(
     """List products: search `q`, price range, sort, `feature.<key>=<value>` filters; stock from Inventory."""
     page = await service.list_products(session=session, inventory=inventory, query=query, features=features)
     _stock_header(response, stock_known=page.stock_known)
-    return Page(items=page.items, total=page.total, page=query.page, page_size=query.page_size)
+    return Page.of(page.items, total=page.total, params=query)
 
 
 @routes.get("/{product_id}", responses={200: _READ, **_NOT_FOUND})

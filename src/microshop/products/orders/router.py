@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
-from microshop.common.schemas import Page
+from microshop.common.pagination import Page
 from microshop.common.security import AdminUser, CurrentUser, current_user
 from microshop.products.dependencies import SettingsDep
 from microshop.products.inventory_client import InventoryDep
