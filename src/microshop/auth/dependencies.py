@@ -4,13 +4,27 @@ import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Outbox, get_outbox
 from microshop.auth.tokens.keys import SigningKeys
+from microshop.common.security import bearer_scheme, optional_principal
 from microshop.common.settings import app_settings
 
 SettingsDep = Annotated[AuthSettings, Depends(app_settings)]
+
+
+async def basic_authorization(
+    request: Request, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> str | None:
+    """The Authorization header when it holds HTTP Basic client credentials (POST /token's own
+    authentication); any other is checked as on every route: a sent bearer token must be valid."""
+    authorization = request.headers.get("authorization")
+    if authorization and authorization.lower().startswith("basic "):
+        return authorization
+    await optional_principal(request, bearer)
+    return None
 
 
 def get_keys(request: Request) -> SigningKeys:
@@ -66,3 +80,4 @@ def _client_ip(request: Request, settings: AuthSettings) -> str:
 KeysDep = Annotated[SigningKeys, Depends(get_keys)]
 ClientAddress = Annotated[str, Depends(client_address)]
 OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+BasicAuthorization = Annotated[str | None, Depends(basic_authorization)]

@@ -6,11 +6,11 @@ from fastapi import Depends, Header
 
 from microshop.common.errors import invalid_input
 from microshop.common.ids import parse_id
-from microshop.common.security import ROLE_ADMIN, ROLE_SERVICE, Principal, require_role
+from microshop.common.security import ServiceOrAdmin
 
 
 async def writer_actor(
-    principal: Annotated[Principal, Depends(require_role(ROLE_ADMIN, ROLE_SERVICE))],
+    principal: ServiceOrAdmin,
     on_behalf_of: Annotated[
         str | None,
         Header(

@@ -1,4 +1,4 @@
-"""Stock routes: `/api/inventory...`; the app also mounts them without `/api` (aliases)."""
+"""Stock routes: `/api/inventory...`, and `/inventory...` as aliases (inventory/app.py)."""
 
 from typing import Annotated
 
@@ -8,6 +8,7 @@ from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema, invalid_input
 from microshop.common.ids import MAX_ID, parse_id
 from microshop.common.pagination import Page
+from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import AdminUser, AnyCaller
 from microshop.inventory.dependencies import WriterActor
 from microshop.inventory.stock import service
@@ -22,16 +23,9 @@ from microshop.inventory.stock.schemas import (
     StockWrite,
 )
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(route_class=AuthDocumentedRoute, prefix="/inventory", tags=["inventory"])
 
 PathProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id")]
-
-AUTH_ERRORS = {
-    401: error_response_schema("No token, or an invalid or expired one"),
-    422: error_response_schema("Invalid input"),
-    503: error_response_schema("The database is unreachable or busy"),
-}
-WRITE_ERRORS = {**AUTH_ERRORS, 403: error_response_schema("Needs role admin or service")}
 
 
 async def batch_ids(
@@ -52,7 +46,7 @@ async def batch_ids(
     return ids
 
 
-@router.get("", response_model=Page[InventoryItemRead], responses=AUTH_ERRORS)
+@router.get("", response_model=Page[InventoryItemRead])
 async def list_inventory(
     session: SessionDep,
     _: AnyCaller,
@@ -63,7 +57,7 @@ async def list_inventory(
     return await service.list_items(session, query=query, product_ids=product_ids)
 
 
-@router.post("", response_model=InventoryItemRead, responses={**WRITE_ERRORS, 409: error_response_schema("Short")})
+@router.post("", response_model=InventoryItemRead, responses={409: error_response_schema("Short")})
 async def write_stock(
     session: SessionDep, actor: WriterActor, body: Annotated[StockWrite, Body()]
 ) -> InventoryItemRead:
@@ -76,14 +70,14 @@ async def write_stock(
 @router.get(
     "/{product_id}",
     response_model=InventoryItemRead,
-    responses={**AUTH_ERRORS, 404: error_response_schema("No inventory for this product")},
+    responses={404: error_response_schema("No inventory for this product")},
 )
 async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProductId) -> InventoryItemRead:
     """One product's stock."""
     return await service.get_item(session, product_id=product_id)
 
 
-@router.put("/{product_id}", response_model=InventoryItemRead, responses=WRITE_ERRORS)
+@router.put("/{product_id}", response_model=InventoryItemRead)
 async def put_stock(
     session: SessionDep, admin: AdminUser, product_id: PathProductId, body: StockUpdate
 ) -> InventoryItemRead:
@@ -94,7 +88,6 @@ async def put_stock(
 @router.get(
     "/{product_id}/movements",
     response_model=Page[MovementRead],
-    responses={**AUTH_ERRORS, 403: error_response_schema("Needs role admin")},
 )
 async def list_movements(
     session: SessionDep,
