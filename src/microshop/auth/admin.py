@@ -4,10 +4,10 @@ from pydantic import ValidationError
 
 from microshop.auth.config import AuthSettings
 from microshop.auth.users import service
-from microshop.auth.users.models import ROLE_ADMIN
 from microshop.auth.users.schemas import AdminCreate
 from microshop.common.db import create_engine, make_sessionmaker
 from microshop.common.errors import AppError
+from microshop.common.security import ROLE_ADMIN
 
 
 class AdminError(RuntimeError):

@@ -1,32 +1,18 @@
 """The auth service's ASGI application."""
 
-from typing import Annotated
-
 import structlog
-from fastapi import Depends, FastAPI, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import FastAPI
 
 from microshop.auth.cleanup import cleanup_hook
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Mailer
 from microshop.auth.tokens.keys import SigningKeys
+from microshop.auth.tokens.router import client_credentials_router
 from microshop.auth.tokens.router import router as tokens_router
 from microshop.auth.users.router import router as users_router
-from microshop.common.security import Principal, optional_principal
 from microshop.common.service import create_service_app
 
 log = structlog.get_logger(__name__)
-_bearer = HTTPBearer(auto_error=False)
-
-
-async def _principal_or_client_basic(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal | None:
-    """As everywhere, a sent bearer token must be valid; but POST /token takes HTTP Basic client auth."""
-    authorization = request.headers.get("authorization", "")
-    if request.scope["path"] == "/token" and authorization.lower().startswith("basic "):
-        return None
-    return await optional_principal(request, credentials)
 
 
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
@@ -38,6 +24,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         title="microshop auth",
         description="Users, verification codes, login and tokens.",
         routers=[users_router, tokens_router],
+        own_auth_routers=[client_credentials_router],
         hooks=[cleanup_hook],
         token_verifier=lambda _: keys.verifier(settings),
     )
@@ -45,5 +32,4 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         log.warning("smtp_not_configured", detail="SMTP_HOST is unset: verification codes are written to this log")
     app.state.signing_keys = keys
     app.state.mailer = Mailer(settings)
-    app.dependency_overrides[optional_principal] = _principal_or_client_basic
     return app

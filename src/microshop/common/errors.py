@@ -1,5 +1,6 @@
 """Domain exceptions and the one renderer that turns every error into the JSON envelope."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -62,6 +63,15 @@ class Conflict(AppError):
     status_code, code = 409, "conflict"
 
 
+class InsufficientStock(Conflict):
+    """Not enough units: Inventory refusing a reservation or an exit, Products relaying it for a checkout."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, short: Sequence[dict[str, int]], *, message: str = "Not enough stock", **context: Any) -> None:
+        super().__init__(message, details={**context, "short": list(short)})
+
+
 class TooManyRequests(AppError):
     status_code, code = 429, "too_many_requests"
 
@@ -95,6 +105,11 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     if details is not None:
         error["details"] = jsonable_encoder(details)
     return {"error": error}
+
+
+def invalid_input(location: str, name: str, message: str, *, kind: str = "value_error") -> RequestValidationError:
+    """The 422 a dependency raises for input it refuses: rendered like every 422, the field in `details`."""
+    return RequestValidationError([{"loc": (location, name), "msg": message, "type": kind}])
 
 
 def error_response_schema(description: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
 MAX_ID = 2**63 - 1
@@ -20,8 +19,3 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= MAX_ID else None
-
-
-def invalid_id(location: str, name: str, message: str) -> RequestValidationError:
-    """The 422 for an id that could not be parsed, with the field in `details` like every 422."""
-    return RequestValidationError([{"loc": (location, name), "msg": message, "type": "value_error"}])

@@ -1,11 +1,9 @@
-"""Wire shapes every service shares: the error envelope and the page of results."""
+"""Wire shapes every service shares: money, storable text, the error envelope (pages: `common/pagination.py`)."""
 
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
-
-T = TypeVar("T")
+from pydantic import BaseModel, PlainSerializer
 
 # Money leaves every service as a decimal string with two places ("1500.00").
 Money = Annotated[
@@ -33,23 +31,3 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     error: ErrorBody
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a listing."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-
-
-class PageParams(BaseModel):
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(20, ge=1, le=100)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size

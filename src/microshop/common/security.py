@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 import httpx
 import jwt
@@ -14,12 +14,13 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from microshop.common.errors import Forbidden, ServiceUnavailable, Unauthorized
+from microshop.common.errors import Forbidden, ServiceUnavailable, Unauthorized, error_response_schema
 
 log = structlog.get_logger(__name__)
 
 ROLE_ADMIN, ROLE_USER, ROLE_SERVICE = "admin", "user", "service"
 LEEWAY_SECONDS = 5
+GuardT = TypeVar("GuardT", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -192,11 +193,31 @@ def verifier_from_settings(settings: Any, client: httpx.AsyncClient) -> TokenVer
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from the auth service")
+bearer_scheme = HTTPBearer(auto_error=False, description="An access token from the auth service")
+
+# What each guard below can answer, for the OpenAPI document of the routes that depend on it
+# (`common/routing.py` adds them to each route).
+Responses = dict[int | str, dict[str, Any]]
+_GUARD_RESPONSES: dict[Callable[..., Any], Responses] = {}
+_UNAUTHORIZED: Responses = {401: error_response_schema("Missing, invalid or expired token")}
 
 
+def _answers(responses: Responses) -> Callable[[GuardT], GuardT]:
+    def register(guard: GuardT) -> GuardT:
+        _GUARD_RESPONSES[guard] = responses
+        return guard
+
+    return register
+
+
+def guard_responses(guard: Callable[..., Any]) -> Responses:
+    """The 401 and 403 `guard` can answer ({} for a dependency that is no guard)."""
+    return _GUARD_RESPONSES.get(guard, {})
+
+
+@_answers(_UNAUTHORIZED)
 async def optional_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Principal | None:
     """The caller if a token was sent. A token that is sent must be valid, on every route."""
     if credentials is None:
@@ -207,6 +228,7 @@ async def optional_principal(
     return await verifier.verify(credentials.credentials)
 
 
+@_answers(_UNAUTHORIZED)
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """The caller; 401 without a token."""
     if principal is None:
@@ -222,9 +244,10 @@ def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             raise Forbidden(f"This action requires role {' or '.join(roles)}")
         return principal
 
-    return dependency
+    return _answers({**_UNAUTHORIZED, 403: error_response_schema(f"Needs role {' or '.join(roles)}")})(dependency)
 
 
+@_answers({**_UNAUTHORIZED, 403: error_response_schema("Not a user (service tokens are refused)")})
 async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """A person (user or admin), not a service client."""
     if principal.is_service:

@@ -13,13 +13,13 @@ from microshop.common.errors import error_response_schema, install_error_handler
 from microshop.common.http import create_http_client
 from microshop.common.limits import BodySizeLimit
 from microshop.common.observability import RequestContextMiddleware, configure_logging, health_router
-from microshop.common.security import TokenVerifier, optional_principal, verifier_from_settings
+from microshop.common.security import TokenVerifier, guard_responses, optional_principal, verifier_from_settings
 from microshop.common.settings import ServiceSettings
 
-# Documented on every route, so the OpenAPI schema matches what the error handlers send.
+# Documented on every route, so the OpenAPI schema matches what the error handlers send; 401 and
+# 403 come from each route's guards (`common/routing.py`).
 COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     400: error_response_schema("Malformed request (for example a body that cannot be parsed)"),
-    401: error_response_schema("Missing, invalid or expired token"),
     422: error_response_schema("Invalid input"),
     503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
 }
@@ -37,6 +37,7 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     upload_routers: Sequence[APIRouter] = (),
+    own_auth_routers: Sequence[APIRouter] = (),
     hooks: Sequence[LifespanHook] = (),
     token_verifier: Callable[[FastAPI], TokenVerifier] | None = None,
 ) -> FastAPI:
@@ -44,6 +45,8 @@ def create_service_app(
 
     Routes of `routers` read bodies up to MAX_BODY_BYTES; routes of `upload_routers` up to the
     service's `body_limit` (an image upload, say). Larger bodies get 413 before any parsing.
+    Every route checks a sent bearer token, except those of `own_auth_routers`, which authenticate
+    callers their own way (Auth's POST /token takes HTTP Basic client credentials).
     """
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.json_logs)
 
@@ -80,8 +83,6 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
-        # A token that is sent must be valid on every route, public ones included (docs/architecture.md#tokens).
-        dependencies=[Depends(optional_principal)],
     )
     # Innermost, so a request that is run again passes the outer middleware only once.
     app.add_middleware(RetryDatabaseConflicts, attempts=settings.db_retry_attempts)
@@ -100,11 +101,20 @@ def create_service_app(
     )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     install_error_handlers(app)
-    app.include_router(health_router(lambda: ping(app.state.engine)), max_body_size=settings.max_body_bytes)
+
+    def include(router: APIRouter, *, max_body_size: int, bearer_check: bool = True) -> None:
+        # A token that is sent must be valid on every route, public ones included (docs/architecture.md#tokens).
+        checks = [Depends(optional_principal)] if bearer_check else []
+        responses = guard_responses(optional_principal) if bearer_check else {}
+        app.include_router(router, dependencies=checks, responses=responses, max_body_size=max_body_size)
+
+    include(health_router(lambda: ping(app.state.engine)), max_body_size=settings.max_body_bytes)
     for router in routers:
-        app.include_router(router, max_body_size=settings.max_body_bytes)
+        include(router, max_body_size=settings.max_body_bytes)
+    for router in own_auth_routers:
+        include(router, max_body_size=settings.max_body_bytes, bearer_check=False)
     before = len(app.router.routes)
     for router in upload_routers:
-        app.include_router(router, max_body_size=settings.body_limit)
+        include(router, max_body_size=settings.body_limit)
     upload_routes.extend(app.router.routes[before:])
     return app

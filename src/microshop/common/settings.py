@@ -6,6 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from fastapi import Request
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -112,3 +113,8 @@ class ServiceSettings(BaseSettings):
 def database_url_field(service: str) -> str:
     """The service's own `<SERVICE>_DATABASE_URL`, else the shared `DATABASE_URL`, else the embedded one."""
     return env_factory_field(embedded_database_url, f"{service.upper()}_DATABASE_URL", "DATABASE_URL")
+
+
+def app_settings(request: Request) -> ServiceSettings:
+    """The settings the app was built with; each service types it as its own (`SettingsDep` in its dependencies.py)."""
+    return request.app.state.settings

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from microshop.auth.admin import create_account
 from microshop.auth.config import AuthSettings
-from microshop.auth.users.models import ROLE_ADMIN, ROLE_USER
+from microshop.common.security import ROLE_ADMIN, ROLE_USER
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 
+from microshop.common.routing import with_aliases
 from microshop.common.service import create_service_app
 from microshop.inventory.config import InventorySettings
 from microshop.inventory.reservations.router import router as reservations_router
@@ -10,14 +11,13 @@ from microshop.inventory.stock.router import router as stock_router
 
 def create_app(settings: InventorySettings | None = None) -> FastAPI:
     """Build the inventory service: routes under `/api/inventory`, `/inventory` aliases."""
-    api, aliases = APIRouter(prefix="/api"), APIRouter(include_in_schema=False)
+    routes = APIRouter()
     # Reservations first: `/inventory/reservations/...` must not be taken for `/inventory/{product_id}`.
     for router in (reservations_router, stock_router):
-        api.include_router(router)
-        aliases.include_router(router)
+        routes.include_router(router)
     return create_service_app(
         settings or InventorySettings(),
         title="microshop inventory",
         description="Stock, the movement ledger and reservations.",
-        routers=[api, aliases],
+        routers=[with_aliases(routes, prefix="/api", alias_prefix="")],
     )

@@ -6,9 +6,8 @@ from fastapi import FastAPI
 
 from microshop.common.service import create_service_app
 from microshop.products.cart.router import router as cart_router
-from microshop.products.catalog.router import aliases as catalog_aliases
 from microshop.products.catalog.router import router as catalog_router
-from microshop.products.catalog.router import upload_aliases, upload_router
+from microshop.products.catalog.router import upload_router
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import inventory_client_hook
 from microshop.products.orders.recovery import idempotency_cleanup_hook, recovery_hook
@@ -24,8 +23,8 @@ def create_app(settings: ProductsSettings | None = None) -> FastAPI:
         settings,
         title="microshop products",
         description="Catalog, carts, checkout and orders.",
-        routers=[catalog_router, catalog_aliases, cart_router, checkout_router, orders_router],
-        upload_routers=[upload_router, upload_aliases],
+        routers=[catalog_router, cart_router, checkout_router, orders_router],
+        upload_routers=[upload_router],
         hooks=[inventory_client_hook, media_storage_hook, recovery_hook, idempotency_cleanup_hook],
     )
     app.state.image_decode_slots = asyncio.Semaphore(settings.image_decode_concurrency)

@@ -140,9 +140,8 @@ class InventoryClient:
         ids = sorted(set(product_ids))
         if not ids:
             return {}
-        response = await self._call(
-            "GET", "", params={"product_ids": ",".join(map(str, ids)), "page_size": max(len(ids), 1)}, **kw
-        )
+        # A batch lookup answers every id in one page, whatever the page size.
+        response = await self._call("GET", "", params={"product_ids": ",".join(map(str, ids))}, **kw)
         stock = {item["product_id"]: item["stock"] for item in response.json()["items"]}
         return {product_id: stock.get(product_id, 0) for product_id in ids}
 

@@ -4,16 +4,19 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Response, status
+from fastapi import APIRouter, Form, Response, status
 
-from microshop.auth.deps import ClientAddress, KeysDep, SettingsDep
+from microshop.auth.dependencies import BasicAuthorization, ClientAddress, KeysDep, SettingsDep
 from microshop.auth.tokens import service
 from microshop.auth.tokens.schemas import JsonWebKeySet, LoginRequest, RefreshRequest, ServiceToken, TokenPair
 from microshop.common.db import SessionDep
 from microshop.common.errors import AppError
 from microshop.common.errors import error_response_schema as err
+from microshop.common.routing import AuthDocumentedRoute, with_aliases
 
-router = APIRouter(tags=["tokens"])
+routes = APIRouter(route_class=AuthDocumentedRoute, tags=["tokens"])
+# POST /token authenticates clients itself (HTTP Basic or form fields): no bearer check is added to it.
+client_credentials_router = APIRouter(route_class=AuthDocumentedRoute, tags=["tokens"])
 
 LOGIN_ERRORS = {
     401: err("Wrong email or password"),
@@ -27,8 +30,7 @@ class UnsupportedGrant(AppError):
     status_code, code = 400, "unsupported_grant_type"
 
 
-@router.post("/users/login", response_model=TokenPair, responses=LOGIN_ERRORS)
-@router.post("/login", response_model=TokenPair, responses=LOGIN_ERRORS)
+@routes.post("/login", response_model=TokenPair, responses=LOGIN_ERRORS)
 async def login(
     body: LoginRequest, session: SessionDep, settings: SettingsDep, keys: KeysDep, address: ClientAddress
 ) -> TokenPair:
@@ -38,7 +40,7 @@ async def login(
     )
 
 
-@router.post(
+@routes.post(
     "/token/refresh",
     response_model=TokenPair,
     responses={401: err("Invalid, expired, revoked or reused refresh token"), 422: err("Invalid input")},
@@ -48,7 +50,7 @@ async def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsD
     return await service.refresh(session, settings=settings, keys=keys, refresh_token=body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses={422: err("Invalid input")})
+@routes.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses={422: err("Invalid input")})
 async def logout(body: RefreshRequest, session: SessionDep) -> Response:
     """Revoke the session of this refresh token."""
     await service.logout(session, refresh_token=body.refresh_token)
@@ -70,7 +72,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
     return client_id, secret
 
 
-@router.post(
+@client_credentials_router.post(
     "/token",
     response_model=ServiceToken,
     responses={
@@ -81,6 +83,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
     },
 )
 async def client_token(
+    basic_authorization: BasicAuthorization,
     session: SessionDep,
     settings: SettingsDep,
     keys: KeysDep,
@@ -88,12 +91,11 @@ async def client_token(
     grant_type: Annotated[str | None, Form(max_length=100)] = None,
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     client_secret: Annotated[str | None, Form(max_length=500)] = None,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> ServiceToken:
     """OAuth2 client-credentials grant (form fields or HTTP Basic): a short-lived `service` token."""
     if grant_type != "client_credentials":
         raise UnsupportedGrant("grant_type must be client_credentials")
-    basic_id, basic_secret = _basic_credentials(authorization)
+    basic_id, basic_secret = _basic_credentials(basic_authorization)
     if basic_id is not None:
         client_id, client_secret = basic_id, basic_secret
     return await service.client_credentials(
@@ -101,8 +103,11 @@ async def client_token(
     )
 
 
-@router.get("/.well-known/jwks.json", response_model=JsonWebKeySet, response_model_exclude_none=True)
+@routes.get("/.well-known/jwks.json", response_model=JsonWebKeySet, response_model_exclude_none=True)
 async def jwks(keys: KeysDep, response: Response) -> dict[str, list[dict[str, str]]]:
     """The public keys tokens are signed with (the current one first)."""
     response.headers["Cache-Control"] = "public, max-age=300"
     return keys.jwks()
+
+
+router = with_aliases(routes, prefix="", alias_prefix="/users", paths={"/login"})

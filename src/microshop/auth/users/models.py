@@ -6,13 +6,12 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microshop.auth.base import Base
-
-ROLE_USER, ROLE_ADMIN = "user", "admin"
+from microshop.common.security import ROLE_ADMIN, ROLE_USER
 
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(f"role IN ('{ROLE_USER}', '{ROLE_ADMIN}')", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(50))

@@ -1,8 +1,8 @@
-"""Routes: register, verify, resend, password reset, profile (the /users/... paths are aliases)."""
+"""Routes: register, verify, resend, password reset, profile (`/users/register` and `/users/verify` are aliases)."""
 
 from fastapi import APIRouter, status
 
-from microshop.auth.deps import ClientAddress, OutboxDep, SettingsDep
+from microshop.auth.dependencies import ClientAddress, OutboxDep, SettingsDep
 from microshop.auth.users import service
 from microshop.auth.users.schemas import (
     EmailRequest,
@@ -15,19 +15,17 @@ from microshop.auth.users.schemas import (
 )
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema as err
+from microshop.common.routing import AuthDocumentedRoute, with_aliases
 from microshop.common.security import CurrentUser
 
-router = APIRouter(tags=["users"])
+routes = APIRouter(route_class=AuthDocumentedRoute, tags=["users"])
 
 INVALID = {422: err("Invalid input"), 429: err("Rate limited (see Retry-After)")}
 CODE_ERRORS = {**INVALID, 400: err("Wrong, expired or unknown code")}
 ACCEPTED = "If the account exists, we sent a code"
 
 
-@router.post(
-    "/users/register", status_code=201, response_model=RegisterResponse, responses={409: err("Taken"), **INVALID}
-)
-@router.post(
+@routes.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisterResponse,
@@ -41,8 +39,7 @@ async def register(
     return RegisterResponse(user_id=user.id)
 
 
-@router.post("/users/verify", response_model=MessageResponse, responses=CODE_ERRORS)
-@router.post("/verify", response_model=MessageResponse, responses=CODE_ERRORS)
+@routes.post("/verify", response_model=MessageResponse, responses=CODE_ERRORS)
 async def verify(
     body: VerifyRequest, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
@@ -51,7 +48,7 @@ async def verify(
     return MessageResponse(message="Cuenta verificada")
 
 
-@router.post("/verify/resend", status_code=202, response_model=MessageResponse, responses=INVALID)
+@routes.post("/verify/resend", status_code=202, response_model=MessageResponse, responses=INVALID)
 async def resend_verification(
     body: EmailRequest, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
@@ -60,7 +57,7 @@ async def resend_verification(
     return MessageResponse(message=ACCEPTED)
 
 
-@router.post("/password/forgot", status_code=202, response_model=MessageResponse, responses=INVALID)
+@routes.post("/password/forgot", status_code=202, response_model=MessageResponse, responses=INVALID)
 async def forgot_password(
     body: EmailRequest, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
@@ -69,7 +66,7 @@ async def forgot_password(
     return MessageResponse(message=ACCEPTED)
 
 
-@router.post("/password/reset", response_model=MessageResponse, responses=CODE_ERRORS)
+@routes.post("/password/reset", response_model=MessageResponse, responses=CODE_ERRORS)
 async def reset_password(
     body: PasswordReset, session: SessionDep, settings: SettingsDep, outbox: OutboxDep, address: ClientAddress
 ) -> MessageResponse:
@@ -86,12 +83,15 @@ async def reset_password(
     return MessageResponse(message="Contraseña actualizada")
 
 
-@router.get(
+@routes.get(
     "/me",
     response_model=UserRead,
-    responses={401: err("No or invalid token"), 403: err("Not a user"), 404: err("The account no longer exists")},
+    responses={404: err("The account no longer exists")},
 )
 async def me(principal: CurrentUser, session: SessionDep) -> UserRead:
     """The caller's profile."""
     assert principal.user_id is not None
     return UserRead.model_validate(await service.get_profile(session, user_id=principal.user_id))
+
+
+router = with_aliases(routes, prefix="", alias_prefix="/users", paths={"/register", "/verify"})

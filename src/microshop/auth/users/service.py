@@ -14,10 +14,11 @@ from microshop.auth.email import Outbox
 from microshop.auth.ratelimit import service as ratelimit
 from microshop.auth.tokens import service as tokens_service
 from microshop.auth.users import repository
-from microshop.auth.users.models import ROLE_ADMIN, ROLE_USER, User
+from microshop.auth.users.models import User
 from microshop.auth.users.schemas import UserCreate
 from microshop.auth.validation import email_key
 from microshop.common.errors import Conflict, NotFound, TooManyRequests
+from microshop.common.security import ROLE_ADMIN, ROLE_USER
 
 TOO_MANY_REQUESTS = "Too many requests from this address: try again later"
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Body, Path, Response
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
+from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import ServiceOrAdmin
-from microshop.inventory.deps import WriterActor
+from microshop.inventory.dependencies import WriterActor
 from microshop.inventory.reservations import service
 from microshop.inventory.reservations.schemas import (
     REFERENCE_PATTERN,
@@ -16,15 +17,9 @@ from microshop.inventory.reservations.schemas import (
     ReservationRead,
 )
 
-router = APIRouter(prefix="/inventory/reservations", tags=["reservations"])
+router = APIRouter(route_class=AuthDocumentedRoute, prefix="/inventory/reservations", tags=["reservations"])
 
 PathReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, description="The reservation's reference")]
-ERRORS = {
-    401: error_response_schema("No token, or an invalid or expired one"),
-    403: error_response_schema("Needs role service or admin"),
-    422: error_response_schema("Invalid input"),
-    503: error_response_schema("The database is unreachable or busy"),
-}
 
 
 @router.post(
@@ -33,7 +28,6 @@ ERRORS = {
     response_model=ReservationRead,
     response_model_exclude_none=True,
     responses={
-        **ERRORS,
         200: {"description": "The same reference and items again: the stored outcome", "model": ReservationRead},
         409: error_response_schema("insufficient_stock, reference_conflict or reservation_released"),
     },
@@ -52,14 +46,14 @@ async def reserve(
     "/{reference}",
     response_model=ReservationRead,
     response_model_exclude_none=True,
-    responses={**ERRORS, 404: error_response_schema("Reference never seen")},
+    responses={404: error_response_schema("Reference never seen")},
 )
 async def get_reservation(session: SessionDep, _: ServiceOrAdmin, reference: PathReference) -> ReservationRead:
     """A reservation's status (committed, rejected or released), for recovery."""
     return await service.get(session, reference=reference)
 
 
-@router.post("/{reference}/release", response_model=ReservationRead, response_model_exclude_none=True, responses=ERRORS)
+@router.post("/{reference}/release", response_model=ReservationRead, response_model_exclude_none=True)
 async def release_reservation(
     session: SessionDep,
     actor: WriterActor,

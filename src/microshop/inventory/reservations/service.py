@@ -6,13 +6,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.db import own_transaction
-from microshop.common.errors import ServiceUnavailable
-from microshop.inventory.errors import (
-    InsufficientStock,
-    ReferenceConflict,
-    ReservationNotFound,
-    ReservationReleased,
-)
+from microshop.common.errors import InsufficientStock, ServiceUnavailable
+from microshop.inventory.errors import ReferenceConflict, ReservationNotFound, ReservationReleased
 from microshop.inventory.reservations import repository
 from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead
 from microshop.inventory.stock import repository as stock_repository

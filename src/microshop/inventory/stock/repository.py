@@ -7,6 +7,7 @@ from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.pagination import PageParams, paginate
 from microshop.inventory.stock.models import InventoryItem, Movement
 
 inventory = InventoryItem.__table__
@@ -21,20 +22,15 @@ async def get(session: AsyncSession, product_id: int) -> Row[Any] | None:
 
 
 async def list_items(
-    session: AsyncSession, *, low_stock: int | None, product_ids: Sequence[int] | None, offset: int, limit: int
-) -> tuple[Sequence[Row[Any]], int]:
+    session: AsyncSession, *, low_stock: int | None, product_ids: Sequence[int] | None, page: PageParams
+) -> tuple[list[InventoryItem], int]:
     """A page of stock rows in product-id order, and how many match in all."""
-    conditions = []
+    query = select(InventoryItem).order_by(InventoryItem.product_id)
     if low_stock is not None:
-        conditions.append(inventory.c.stock <= low_stock)
+        query = query.where(InventoryItem.stock <= low_stock)
     if product_ids is not None:
-        conditions.append(inventory.c.product_id.in_(product_ids))
-    query = select(*ITEM_COLUMNS).where(*conditions).order_by(inventory.c.product_id).offset(offset).limit(limit)
-    rows = (await session.execute(query)).all()
-    if offset == 0 and len(rows) < limit:
-        return rows, len(rows)
-    total = (await session.execute(select(func.count()).select_from(inventory).where(*conditions))).scalar_one()
-    return rows, total
+        query = query.where(InventoryItem.product_id.in_(product_ids))
+    return await paginate(session, query, page)
 
 
 async def ensure_row(session: AsyncSession, product_id: int) -> None:
@@ -110,19 +106,7 @@ async def add_movements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
         await session.execute(insert(movements).values(list(rows)))
 
 
-async def list_movements(
-    session: AsyncSession, *, product_id: int, offset: int, limit: int
-) -> tuple[Sequence[Row[Any]], int]:
+async def list_movements(session: AsyncSession, *, product_id: int, page: PageParams) -> tuple[list[Movement], int]:
     """A page of one product's movements, newest first, and how many there are."""
-    query = (
-        select(movements)
-        .where(movements.c.product_id == product_id)
-        .order_by(movements.c.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = (await session.execute(query)).all()
-    if offset == 0 and len(rows) < limit:
-        return rows, len(rows)
-    count = select(func.count()).select_from(movements).where(movements.c.product_id == product_id)
-    return rows, (await session.execute(count)).scalar_one()
+    query = select(Movement).where(Movement.product_id == product_id).order_by(Movement.id.desc())
+    return await paginate(session, query, page)

@@ -1,31 +1,31 @@
-"""Stock routes: `/api/inventory...`; the app also mounts them without `/api` (aliases)."""
+"""Stock routes: `/api/inventory...`, and `/inventory...` as aliases (inventory/app.py)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import AppError, error_response_schema
-from microshop.common.ids import MAX_ID, invalid_id, parse_id
-from microshop.common.schemas import Page
+from microshop.common.errors import error_response_schema, invalid_input
+from microshop.common.ids import MAX_ID, parse_id
+from microshop.common.pagination import Page
+from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import AdminUser, AnyCaller
-from microshop.inventory.deps import WriterActor
+from microshop.inventory.dependencies import WriterActor
 from microshop.inventory.stock import service
-from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry, StockUpdate, StockWrite
+from microshop.inventory.stock.schemas import (
+    MAX_BATCH,
+    InventoryItemRead,
+    InventoryQuery,
+    MovementRead,
+    MovementsQuery,
+    StockEntry,
+    StockUpdate,
+    StockWrite,
+)
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(route_class=AuthDocumentedRoute, prefix="/inventory", tags=["inventory"])
 
-MAX_BATCH = 200
 PathProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="The product's id")]
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
-
-AUTH_ERRORS = {
-    401: error_response_schema("No token, or an invalid or expired one"),
-    422: error_response_schema("Invalid input"),
-    503: error_response_schema("The database is unreachable or busy"),
-}
-WRITE_ERRORS = {**AUTH_ERRORS, 403: error_response_schema("Needs role admin or service")}
 
 
 async def batch_ids(
@@ -39,29 +39,25 @@ async def batch_ids(
         return None
     parsed = [parse_id(part) for value in product_ids for part in value.split(",") if part.strip()]
     if any(product_id is None for product_id in parsed):
-        raise invalid_id("query", "product_ids", "every id must be a positive integer")
+        raise invalid_input("query", "product_ids", "every id must be a positive integer")
     ids = sorted({product_id for product_id in parsed if product_id is not None})
     if len(ids) > MAX_BATCH:
-        raise AppError(f"product_ids: at most {MAX_BATCH} ids per request", code="validation_error", status_code=422)
+        raise invalid_input("query", "product_ids", f"at most {MAX_BATCH} ids per request")
     return ids
 
 
-@router.get("", response_model=Page[InventoryItemRead], responses=AUTH_ERRORS)
+@router.get("", response_model=Page[InventoryItemRead])
 async def list_inventory(
     session: SessionDep,
     _: AnyCaller,
     product_ids: Annotated[list[int] | None, Depends(batch_ids)],
-    page: PageNumber = 1,
-    page_size: PageSize = 20,
-    low_stock: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only stock <= N")] = None,
+    query: Annotated[InventoryQuery, Query()],
 ) -> Page[InventoryItemRead]:
     """List stock by product id; `product_ids` answers a batch lookup in one page."""
-    return await service.list_items(
-        session, page=page, page_size=page_size, low_stock=low_stock, product_ids=product_ids
-    )
+    return await service.list_items(session, query=query, product_ids=product_ids)
 
 
-@router.post("", response_model=InventoryItemRead, responses={**WRITE_ERRORS, 409: error_response_schema("Short")})
+@router.post("", response_model=InventoryItemRead, responses={409: error_response_schema("Short")})
 async def write_stock(
     session: SessionDep, actor: WriterActor, body: Annotated[StockWrite, Body()]
 ) -> InventoryItemRead:
@@ -74,14 +70,14 @@ async def write_stock(
 @router.get(
     "/{product_id}",
     response_model=InventoryItemRead,
-    responses={**AUTH_ERRORS, 404: error_response_schema("No inventory for this product")},
+    responses={404: error_response_schema("No inventory for this product")},
 )
 async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProductId) -> InventoryItemRead:
     """One product's stock."""
     return await service.get_item(session, product_id=product_id)
 
 
-@router.put("/{product_id}", response_model=InventoryItemRead, responses=WRITE_ERRORS)
+@router.put("/{product_id}", response_model=InventoryItemRead)
 async def put_stock(
     session: SessionDep, admin: AdminUser, product_id: PathProductId, body: StockUpdate
 ) -> InventoryItemRead:
@@ -92,14 +88,12 @@ async def put_stock(
 @router.get(
     "/{product_id}/movements",
     response_model=Page[MovementRead],
-    responses={**AUTH_ERRORS, 403: error_response_schema("Needs role admin")},
 )
 async def list_movements(
     session: SessionDep,
     _: AdminUser,
     product_id: PathProductId,
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
+    query: Annotated[MovementsQuery, Query()],
 ) -> Page[MovementRead]:
     """One product's movement history, newest first."""
-    return await service.list_movements(session, product_id=product_id, page=page, page_size=page_size)
+    return await service.list_movements(session, product_id=product_id, page=query)

@@ -5,8 +5,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from microshop.common.ids import MAX_ID
+from microshop.common.pagination import MAX_PAGE_SIZE, PageParams
 from microshop.common.schemas import storable_text
 from microshop.inventory.schemas import EntryQuantity, ProductId, StockLevel
+
+MAX_BATCH = 200  # product ids one stock lookup answers
+
+
+class InventoryQuery(PageParams):
+    """`GET /api/inventory`'s paging and filter (`product_ids` is parsed apart: a comma-separated list)."""
+
+    low_stock: int | None = Field(None, ge=0, le=MAX_ID, description="Only stock <= N")
+
+
+class MovementsQuery(PageParams):
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class InventoryItemRead(BaseModel):

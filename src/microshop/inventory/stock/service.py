@@ -4,10 +4,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from microshop.common.schemas import Page
-from microshop.inventory.errors import InsufficientStock, StockNotFound
+from microshop.common.errors import InsufficientStock
+from microshop.common.pagination import Page, PageParams
+from microshop.inventory.errors import StockNotFound
 from microshop.inventory.stock import repository
-from microshop.inventory.stock.schemas import InventoryItemRead, MovementRead, StockEntry
+from microshop.inventory.stock.schemas import InventoryItemRead, InventoryQuery, MovementRead, StockEntry
 
 
 async def get_item(session: AsyncSession, *, product_id: int) -> InventoryItemRead:
@@ -19,16 +20,15 @@ async def get_item(session: AsyncSession, *, product_id: int) -> InventoryItemRe
 
 
 async def list_items(
-    session: AsyncSession, *, page: int, page_size: int, low_stock: int | None, product_ids: Sequence[int] | None
+    session: AsyncSession, *, query: InventoryQuery, product_ids: Sequence[int] | None
 ) -> Page[InventoryItemRead]:
     """A page of stock rows; with `product_ids`, one page holding every one of them that exists."""
+    page: PageParams = query
     if product_ids is not None:
-        page, page_size = 1, max(len(product_ids), 1)
-    rows, total = await repository.list_items(
-        session, low_stock=low_stock, product_ids=product_ids, offset=(page - 1) * page_size, limit=page_size
-    )
-    items = [InventoryItemRead.model_validate(row) for row in rows]
-    return Page(items=items, total=total, page=page, page_size=page_size)
+        # Unvalidated: a batch of up to MAX_BATCH ids is one page, whatever the page size limit.
+        page = PageParams.model_construct(page=1, page_size=max(len(product_ids), 1))
+    rows, total = await repository.list_items(session, low_stock=query.low_stock, product_ids=product_ids, page=page)
+    return Page.of([InventoryItemRead.model_validate(row) for row in rows], total=total, params=page)
 
 
 async def set_stock(session: AsyncSession, *, product_id: int, stock: int, actor: str) -> InventoryItemRead:
@@ -64,9 +64,7 @@ async def record_entry(session: AsyncSession, *, entry: StockEntry, actor: str) 
     return InventoryItemRead.model_validate(row)
 
 
-async def list_movements(session: AsyncSession, *, product_id: int, page: int, page_size: int) -> Page[MovementRead]:
+async def list_movements(session: AsyncSession, *, product_id: int, page: PageParams) -> Page[MovementRead]:
     """One product's ledger, newest first (an empty page for a product never moved)."""
-    rows, total = await repository.list_movements(
-        session, product_id=product_id, offset=(page - 1) * page_size, limit=page_size
-    )
-    return Page(items=[MovementRead.model_validate(row) for row in rows], total=total, page=page, page_size=page_size)
+    rows, total = await repository.list_movements(session, product_id=product_id, page=page)
+    return Page.of([MovementRead.model_validate(row) for row in rows], total=total, params=page)

@@ -4,18 +4,17 @@ from fastapi import APIRouter, Depends, Response
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
+from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import CurrentUser, current_user
 from microshop.products.cart import service
 from microshop.products.cart.dependencies import OwnedCartItem
 from microshop.products.cart.schemas import CartItemCreate, CartItemUpdate, CartRead
 from microshop.products.inventory_client import InventoryDep
 
-router = APIRouter(prefix="/api/cart", tags=["cart"], dependencies=[Depends(current_user)])
+router = APIRouter(
+    route_class=AuthDocumentedRoute, prefix="/api/cart", tags=["cart"], dependencies=[Depends(current_user)]
+)
 
-AUTH = {
-    401: error_response_schema("Missing, invalid or expired token"),
-    403: error_response_schema("Not a user (service tokens have no cart)"),
-}
 ITEM_NOT_FOUND = {404: error_response_schema("No such item in your cart")}
 PENDING = {409: error_response_schema("A checkout of this cart is in progress (checkout_pending)")}
 STOCK_HEADER = {
@@ -38,7 +37,7 @@ def _user_id(user: CurrentUser) -> int:
     return user.user_id
 
 
-@router.get("", response_model=CartRead, responses={**CART_OK, **AUTH})
+@router.get("", response_model=CartRead, responses=CART_OK)
 async def get_cart(user: CurrentUser, session: SessionDep, inventory: InventoryDep, response: Response) -> CartRead:
     """Your cart: items with current name, price, stock and availability, and the total."""
     view = await service.view_cart(session=session, inventory=inventory, user_id=_user_id(user))
@@ -50,7 +49,6 @@ async def get_cart(user: CurrentUser, session: SessionDep, inventory: InventoryD
     response_model=CartRead,
     responses={
         **CART_OK,
-        **AUTH,
         404: error_response_schema("Unknown or archived product"),
         409: error_response_schema("Over 99 units (quantity_limit) or a checkout in progress (checkout_pending)"),
     },
@@ -65,7 +63,7 @@ async def add_to_cart(
     return _respond(response, view)
 
 
-@router.patch("/items/{item_id}", response_model=CartRead, responses={**CART_OK, **AUTH, **ITEM_NOT_FOUND, **PENDING})
+@router.patch("/items/{item_id}", response_model=CartRead, responses={**CART_OK, **ITEM_NOT_FOUND, **PENDING})
 async def update_cart_item(
     body: CartItemUpdate,
     item: OwnedCartItem,
@@ -81,7 +79,7 @@ async def update_cart_item(
     return _respond(response, view)
 
 
-@router.delete("/items/{item_id}", response_model=CartRead, responses={**CART_OK, **AUTH, **ITEM_NOT_FOUND, **PENDING})
+@router.delete("/items/{item_id}", response_model=CartRead, responses={**CART_OK, **ITEM_NOT_FOUND, **PENDING})
 async def remove_cart_item(
     item: OwnedCartItem, user: CurrentUser, session: SessionDep, inventory: InventoryDep, response: Response
 ) -> CartRead:
@@ -90,7 +88,7 @@ async def remove_cart_item(
     return _respond(response, view)
 
 
-@router.delete("", response_model=CartRead, responses={**CART_OK, **AUTH, **PENDING})
+@router.delete("", response_model=CartRead, responses={**CART_OK, **PENDING})
 async def empty_cart(user: CurrentUser, session: SessionDep, inventory: InventoryDep, response: Response) -> CartRead:
     """Remove every item from your cart."""
     view = await service.empty_cart(session=session, inventory=inventory, user_id=_user_id(user))

@@ -9,12 +9,9 @@ from microshop.common.errors import Conflict, NotFound
 from microshop.products.cart import repository
 from microshop.products.cart.models import MAX_PRODUCTS, MAX_QUANTITY, Cart, CartItem
 from microshop.products.cart.schemas import CartItemRead, CartRead
+from microshop.products.catalog.service import ProductNotFound
 from microshop.products.inventory_client import InventoryClient
 from microshop.products.orders import repository as orders_repository
-
-
-class ProductNotFound(NotFound):
-    code = "product_not_found"
 
 
 class CartItemNotFound(NotFound):
@@ -78,7 +75,7 @@ async def add_item(
     """Put a product in the user's active cart (created on demand), adding to any quantity there."""
     product = await repository.get_product(session, product_id)
     if product is None or product.archived:
-        raise ProductNotFound(f"Product {product_id} not found")
+        raise ProductNotFound(product_id)
     cart = await repository.get_or_create_active_cart(session, user_id=user_id)
     await _ensure_no_pending_checkout(session, cart)
     existing = await repository.get_item_for_product(session, cart_id=cart.id, product_id=product_id)

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from microshop.common.errors import AppError
+from microshop.common.errors import AppError, invalid_input
 from microshop.common.ids import MAX_ID
 from microshop.products.catalog.schemas import (
     MAX_FEATURES_JSON,
@@ -19,6 +19,7 @@ from microshop.products.catalog.schemas import (
     parse_feature_filters,
 )
 from microshop.products.config import ProductsSettings
+from microshop.products.dependencies import SettingsDep
 from microshop.products.images import PreparedImage, process_upload
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -36,10 +37,6 @@ class ProductInput(Generic[ModelT]):
     image: PreparedImage | None
 
 
-def _invalid(loc: tuple[str | int, ...], message: str, kind: str = "value_error") -> RequestValidationError:
-    return RequestValidationError([{"loc": ("body", *loc), "msg": message, "type": kind}])
-
-
 def _validate(model: type[ModelT], raw: Any, *, json_text: bytes | None = None) -> ModelT:
     try:
         return model.model_validate_json(json_text) if json_text is not None else model.model_validate(raw)
@@ -55,7 +52,7 @@ def _form_values(form: FormData) -> tuple[dict[str, Any], UploadFile | None]:
         if value is None:
             continue
         if not isinstance(value, str):
-            raise _invalid((field,), "must be a text field, not a file")
+            raise invalid_input("body", field, "must be a text field, not a file")
         if value == "" and field != "description":
             continue  # an empty form field means "not given"
         raw[field] = value or None
@@ -63,15 +60,17 @@ def _form_values(form: FormData) -> tuple[dict[str, Any], UploadFile | None]:
         # The same size bound as the JSON body's, checked before parsing; the depth bound is the
         # schema's, and the parser's own recursion limit is only a backstop (RecursionError, not a 500).
         if len(raw["features"]) > MAX_FEATURES_JSON:
-            raise _invalid(("features",), f"must be at most {MAX_FEATURES_JSON} characters", "string_too_long")
+            raise invalid_input(
+                "body", "features", f"must be at most {MAX_FEATURES_JSON} characters", kind="string_too_long"
+            )
         try:
             raw["features"] = json.loads(raw["features"], parse_constant=_refuse_constant)
         except (ValueError, RecursionError):
-            raise _invalid(("features",), "must be a JSON object", "json_invalid") from None
+            raise invalid_input("body", "features", "must be a JSON object", kind="json_invalid") from None
     image = form.get("image")
     if isinstance(image, str):
         if image:
-            raise _invalid(("image",), "must be a file")
+            raise invalid_input("body", "image", "must be a file")
         return raw, None
     if image is not None and not image.filename and not image.size:
         return raw, None  # a browser's empty file input
@@ -82,8 +81,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-async def _parse_product(request: Request, model: type[ModelT]) -> ProductInput[ModelT]:
-    settings: ProductsSettings = request.app.state.settings
+async def _parse_product(request: Request, settings: ProductsSettings, model: type[ModelT]) -> ProductInput[ModelT]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
         return ProductInput(_validate(model, None, json_text=await request.body()), None)
@@ -104,12 +102,12 @@ async def _parse_product(request: Request, model: type[ModelT]) -> ProductInput[
     return ProductInput(data, image)
 
 
-async def product_create_input(request: Request) -> ProductInput[ProductCreate]:
-    return await _parse_product(request, ProductCreate)
+async def product_create_input(request: Request, settings: SettingsDep) -> ProductInput[ProductCreate]:
+    return await _parse_product(request, settings, ProductCreate)
 
 
-async def product_update_input(request: Request) -> ProductInput[ProductUpdate]:
-    return await _parse_product(request, ProductUpdate)
+async def product_update_input(request: Request, settings: SettingsDep) -> ProductInput[ProductUpdate]:
+    return await _parse_product(request, settings, ProductUpdate)
 
 
 def feature_filters(request: Request) -> dict[str, list[str]]:
@@ -117,7 +115,7 @@ def feature_filters(request: Request) -> dict[str, list[str]]:
     try:
         return parse_feature_filters(request.query_params.multi_items())
     except ValueError as exc:
-        raise RequestValidationError([{"loc": ("query", "feature"), "msg": str(exc), "type": "value_error"}]) from None
+        raise invalid_input("query", "feature", str(exc)) from None
 
 
 ProductCreateInput = Annotated[ProductInput[ProductCreate], Depends(product_create_input)]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.pagination import PageParams, paginate
 from microshop.products.catalog.models import SEARCH_CONFIG, Product
 
 _WORD = re.compile(r"\w+")
@@ -71,24 +72,10 @@ def listing_conditions(
 
 
 async def list_page(
-    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, offset: int, limit: int
+    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, page: PageParams
 ) -> tuple[list[Product], int]:
-    """One page and the total of matching products, in one query (a second only past the end)."""
-    where = and_(*conditions)
-    statement = (
-        select(Product, func.count().over().label("total"))
-        .where(where)
-        .order_by(*ORDERINGS[sort])
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = (await session.execute(statement)).all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0][1])
-    if offset == 0:
-        return [], 0
-    total = await session.scalar(select(func.count()).select_from(Product).where(where))
-    return [], int(total or 0)
+    """One page and the total of matching products."""
+    return await paginate(session, select(Product).where(and_(*conditions)).order_by(*ORDERINGS[sort]), page)
 
 
 async def get(

@@ -1,4 +1,4 @@
-"""Catalog routes: /api/products, and /products as hidden aliases."""
+"""Catalog routes: /api/products, and /products as aliases."""
 
 from typing import Any
 
@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Response, status
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
-from microshop.common.schemas import Page
+from microshop.common.pagination import Page
+from microshop.common.routing import AuthDocumentedRoute, with_aliases
 from microshop.common.security import AdminUser, require_admin
 from microshop.products.catalog import service
 from microshop.products.catalog.dependencies import (
@@ -33,7 +34,6 @@ _BAD_INPUT = {
     413: error_response_schema("Image too large"),
     415: error_response_schema("Body is neither JSON nor a form"),
 }
-_ADMIN = {401: error_response_schema("No or invalid token"), 403: error_response_schema("Not an admin")}
 _NOT_FOUND = {404: error_response_schema("Unknown or archived product")}
 _INVENTORY = {503: error_response_schema("Inventory unavailable: nothing was changed")}
 
@@ -70,11 +70,11 @@ def _stock_header(response: Response, *, stock_known: bool) -> None:
         response.headers[STOCK_STATUS_HEADER] = "unavailable"
 
 
-routes = APIRouter()
+routes = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"])
 # Writes that take a product body (JSON, or a form with an image): the admin check is a route-level
 # dependency, so an anonymous caller is refused before the form is parsed or an image decoded,
 # and only these routes accept bodies up to `MAX_IMAGE_BYTES` (see products/app.py).
-uploads = APIRouter(dependencies=[Depends(require_admin)])
+uploads = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"], dependencies=[Depends(require_admin)])
 
 
 @routes.get("", responses={200: {"headers": _STOCK_HEADER_DOC}})
@@ -84,7 +84,7 @@ async def list_products(
     """List products: search `q`, price range, sort, `feature.<key>=<value>` filters; stock from Inventory."""
     page = await service.list_products(session=session, inventory=inventory, query=query, features=features)
     _stock_header(response, stock_known=page.stock_known)
-    return Page(items=page.items, total=page.total, page=query.page, page_size=query.page_size)
+    return Page.of(page.items, total=page.total, params=query)
 
 
 @routes.get("/{product_id}", responses={200: _READ, **_NOT_FOUND})
@@ -100,7 +100,7 @@ async def get_product(
 @uploads.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**_ADMIN, **_BAD_INPUT, **_INVENTORY},
+    responses={**_BAD_INPUT, **_INVENTORY},
     openapi_extra=_body(ProductCreate, required=["name", "price"]),
 )
 async def create_product(
@@ -138,7 +138,7 @@ async def _update(
     return product
 
 
-_UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: _READ, **_ADMIN, **_NOT_FOUND, **_BAD_INPUT, **_INVENTORY}
+_UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: _READ, **_NOT_FOUND, **_BAD_INPUT, **_INVENTORY}
 
 
 @uploads.post("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
@@ -172,7 +172,7 @@ async def update_product(
 @routes.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**_ADMIN, **_NOT_FOUND},
+    responses=_NOT_FOUND,
     dependencies=[Depends(require_admin)],
 )
 async def archive_product(
@@ -182,11 +182,5 @@ async def archive_product(
     await service.archive_product(session=session, storage=storage, product_id=product_id)
 
 
-router = APIRouter()
-router.include_router(routes, prefix="/api/products", tags=["catalog"])
-aliases = APIRouter()
-aliases.include_router(routes, prefix="/products", tags=["catalog"], include_in_schema=False)
-upload_router = APIRouter()
-upload_router.include_router(uploads, prefix="/api/products", tags=["catalog"])
-upload_aliases = APIRouter()
-upload_aliases.include_router(uploads, prefix="/products", tags=["catalog"], include_in_schema=False)
+router = with_aliases(routes, prefix="/api/products", alias_prefix="/products")
+upload_router = with_aliases(uploads, prefix="/api/products", alias_prefix="/products")

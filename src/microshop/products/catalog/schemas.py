@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from microshop.common.ids import MAX_ID
+from microshop.common.pagination import PageParams
 from microshop.common.schemas import Money, storable_text
 
 MAX_STOCK = 1_000_000
@@ -103,11 +104,9 @@ class ProductRead(BaseModel):
     updated_at: datetime
 
 
-class ProductQuery(BaseModel):
+class ProductQuery(PageParams):
     """Listing parameters; feature filters come as extra `feature.<key>=<value>` parameters."""
 
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(20, ge=1, le=100)
     q: SearchText | None = None
     min_price: Price | None = None
     max_price: Price | None = None
@@ -118,10 +117,6 @@ class ProductQuery(BaseModel):
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
             raise ValueError("min_price must not exceed max_price")
         return self
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size
 
 
 FEATURE_PREFIX = "feature."

@@ -50,9 +50,7 @@ async def list_products(
     conditions = repository.listing_conditions(
         q=query.q, min_price=query.min_price, max_price=query.max_price, features=features
     )
-    products, total = await repository.list_page(
-        session, conditions=conditions, sort=query.sort, offset=query.offset, limit=query.page_size
-    )
+    products, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
     stock = await inventory.stock_or_none(product.id for product in products) if products else {}
     items = [to_read(product, stock=None if stock is None else stock.get(product.id, 0)) for product in products]
     return ProductPage(items=items, total=total, stock_known=stock is not None)

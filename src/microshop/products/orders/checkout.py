@@ -39,7 +39,7 @@ import structlog
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from microshop.common.errors import AppError, BadRequest, Conflict, error_body
+from microshop.common.errors import AppError, BadRequest, Conflict, InsufficientStock, error_body
 from microshop.products.cart import repository as cart_repository
 from microshop.products.cart.models import MAX_PRODUCTS
 from microshop.products.inventory_client import InventoryClient, Reservation, ReservationItem
@@ -59,10 +59,6 @@ class CartEmpty(BadRequest):
 
 class ProductUnavailable(Conflict):
     code = "product_unavailable"
-
-
-class InsufficientStock(Conflict):
-    code = "insufficient_stock"
 
 
 class OrderTooLarge(Conflict):
@@ -240,7 +236,6 @@ def outcome(order: Order) -> CheckoutRead:
         return CheckoutRead(message=SUCCESS_MESSAGE, order_id=order.id, total=order.total)
     if order.status == REJECTED:
         raise InsufficientStock(
-            "Not enough stock for some items in your cart",
-            details={"order_id": order.id, "short": order.short or []},
+            order.short or [], message="Not enough stock for some items in your cart", order_id=order.id
         )
     raise OrderCancelled(f"Order {order.id} was cancelled", details={"order_id": order.id})

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.pagination import PageParams, paginate
 from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderItem
 
 
@@ -77,18 +78,12 @@ async def items_of(session: AsyncSession, order_ids: Sequence[int]) -> dict[int,
     return items
 
 
-async def list_orders(
-    session: AsyncSession, *, user_id: int | None, offset: int, limit: int
-) -> tuple[list[Order], int]:
+async def list_orders(session: AsyncSession, *, user_id: int | None, page: PageParams) -> tuple[list[Order], int]:
     """Newest first; one user's orders, or everyone's when `user_id` is None."""
-    query = select(Order)
-    count = select(func.count()).select_from(Order)
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
     if user_id is not None:
         query = query.where(Order.user_id == user_id)
-        count = count.where(Order.user_id == user_id)
-    rows = await session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).offset(offset).limit(limit))
-    total = (await session.execute(count)).scalar_one()
-    return list(rows.scalars()), total
+    return await paginate(session, query, page)
 
 
 async def lock_stale_pending(

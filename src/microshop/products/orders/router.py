@@ -3,25 +3,27 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import error_response_schema
-from microshop.common.schemas import Page
+from microshop.common.pagination import Page
+from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import AdminUser, CurrentUser, current_user
+from microshop.products.dependencies import SettingsDep
 from microshop.products.inventory_client import InventoryDep
 from microshop.products.orders import checkout as checkout_saga
 from microshop.products.orders import service
 from microshop.products.orders.dependencies import OrderId, SessionmakerDep, VisibleOrder
 from microshop.products.orders.schemas import CheckoutRead, OrderRead, OrdersQuery
 
-checkout_router = APIRouter(prefix="/api/cart", tags=["checkout"], dependencies=[Depends(current_user)])
-router = APIRouter(prefix="/api/orders", tags=["orders"], dependencies=[Depends(current_user)])
+checkout_router = APIRouter(
+    route_class=AuthDocumentedRoute, prefix="/api/cart", tags=["checkout"], dependencies=[Depends(current_user)]
+)
+router = APIRouter(
+    route_class=AuthDocumentedRoute, prefix="/api/orders", tags=["orders"], dependencies=[Depends(current_user)]
+)
 
-AUTH = {
-    401: error_response_schema("Missing, invalid or expired token"),
-    403: error_response_schema("Not allowed for this caller"),
-}
 NOT_FOUND = {404: error_response_schema("No such order (or not yours)")}
 UNAVAILABLE = {503: error_response_schema("Inventory cannot answer now (inventory_unavailable); retry")}
 
@@ -42,7 +44,6 @@ IdempotencyKey = Annotated[
     status_code=201,
     response_model=CheckoutRead,
     responses={
-        **AUTH,
         400: error_response_schema("The cart is empty (cart_empty)"),
         422: error_response_schema("This Idempotency-Key was used for a different cart (idempotency_key_reused)"),
         409: error_response_schema(
@@ -53,8 +54,8 @@ IdempotencyKey = Annotated[
     },
 )
 async def checkout(
-    request: Request,
     user: CurrentUser,
+    settings: SettingsDep,
     sessionmaker: SessionmakerDep,
     inventory: InventoryDep,
     idempotency_key: IdempotencyKey = None,
@@ -66,12 +67,16 @@ async def checkout(
         inventory=inventory,
         user_id=user.user_id,
         idempotency_key=idempotency_key,
-        key_ttl=timedelta(hours=request.app.state.settings.idempotency_key_ttl_hours),
+        key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
     )
     return Response(answer.body, status_code=answer.status_code, media_type="application/json")
 
 
-@router.get("", response_model=Page[OrderRead], responses=AUTH)
+@router.get(
+    "",
+    response_model=Page[OrderRead],
+    responses={403: error_response_schema("Not a user, or `all` without the admin role")},
+)
 async def list_orders(
     user: CurrentUser, session: SessionDep, query: Annotated[OrdersQuery, Query()]
 ) -> Page[OrderRead]:
@@ -79,7 +84,7 @@ async def list_orders(
     return await service.list_orders(session=session, caller=user, query=query)
 
 
-@router.get("/{order_id}", response_model=OrderRead, responses={**AUTH, **NOT_FOUND})
+@router.get("/{order_id}", response_model=OrderRead, responses=NOT_FOUND)
 async def get_order(order: VisibleOrder, session: SessionDep) -> OrderRead:
     """One of your orders with its item snapshots (admins: any order)."""
     return await service.get_order(session=session, order=order)
@@ -89,7 +94,6 @@ async def get_order(order: VisibleOrder, session: SessionDep) -> OrderRead:
     "/{order_id}/cancel",
     response_model=OrderRead,
     responses={
-        **AUTH,
         **NOT_FOUND,
         409: error_response_schema("Only completed or pending orders can be cancelled (order_not_cancellable)"),
         **UNAVAILABLE,

@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from microshop.common.schemas import Money, PageParams
+from microshop.common.pagination import PageParams
+from microshop.common.schemas import Money
 
 OrderStatus = Literal["pending", "completed", "rejected", "cancelled"]
 

@@ -3,7 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.errors import Conflict, Forbidden, NotFound
-from microshop.common.schemas import Page
+from microshop.common.pagination import Page
 from microshop.common.security import Principal
 from microshop.products.inventory_client import InventoryClient
 from microshop.products.orders import repository
@@ -40,12 +40,8 @@ async def list_orders(*, session: AsyncSession, caller: Principal, query: Orders
     """The caller's orders, newest first; an admin asking for `all` gets everyone's."""
     if query.all and not caller.is_admin:
         raise Forbidden("Only admins may list every user's orders")
-    orders, total = await repository.list_orders(
-        session, user_id=None if query.all else caller.user_id, offset=query.offset, limit=query.page_size
-    )
-    return Page(
-        items=await read_orders(session, orders=orders), total=total, page=query.page, page_size=query.page_size
-    )
+    orders, total = await repository.list_orders(session, user_id=None if query.all else caller.user_id, page=query)
+    return Page.of(await read_orders(session, orders=orders), total=total, params=query)
 
 
 async def get_visible_order(*, session: AsyncSession, caller: Principal, order_id: int) -> Order:

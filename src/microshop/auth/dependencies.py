@@ -4,14 +4,27 @@ import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import Outbox, get_outbox
 from microshop.auth.tokens.keys import SigningKeys
+from microshop.common.security import bearer_scheme, optional_principal
+from microshop.common.settings import app_settings
+
+SettingsDep = Annotated[AuthSettings, Depends(app_settings)]
 
 
-def get_settings(request: Request) -> AuthSettings:
-    return request.app.state.settings
+async def basic_authorization(
+    request: Request, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> str | None:
+    """The Authorization header when it holds HTTP Basic client credentials (POST /token's own
+    authentication); any other is checked as on every route: a sent bearer token must be valid."""
+    authorization = request.headers.get("authorization")
+    if authorization and authorization.lower().startswith("basic "):
+        return authorization
+    await optional_principal(request, bearer)
+    return None
 
 
 def get_keys(request: Request) -> SigningKeys:
@@ -46,14 +59,13 @@ def rate_limit_bucket(address: str) -> str:
     return str(ip)
 
 
-def client_address(request: Request) -> str:
+def client_address(request: Request, settings: SettingsDep) -> str:
     """The rate-limit bucket of the client: the peer, or the first untrusted hop of
     X-Forwarded-For when the peer is a trusted proxy."""
-    return rate_limit_bucket(_client_ip(request))
+    return rate_limit_bucket(_client_ip(request, settings))
 
 
-def _client_ip(request: Request) -> str:
-    settings: AuthSettings = request.app.state.settings
+def _client_ip(request: Request, settings: AuthSettings) -> str:
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("x-forwarded-for")
     if not forwarded or not _is_trusted(peer, settings.trusted_proxies):
@@ -65,7 +77,7 @@ def _client_ip(request: Request) -> str:
     return hops[0][:100] if hops else peer
 
 
-SettingsDep = Annotated[AuthSettings, Depends(get_settings)]
 KeysDep = Annotated[SigningKeys, Depends(get_keys)]
 ClientAddress = Annotated[str, Depends(client_address)]
 OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+BasicAuthorization = Annotated[str | None, Depends(basic_authorization)]

@@ -4,12 +4,13 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from microshop.common.ids import invalid_id, parse_id
-from microshop.common.security import ROLE_ADMIN, ROLE_SERVICE, Principal, require_role
+from microshop.common.errors import invalid_input
+from microshop.common.ids import parse_id
+from microshop.common.security import ServiceOrAdmin
 
 
 async def writer_actor(
-    principal: Annotated[Principal, Depends(require_role(ROLE_ADMIN, ROLE_SERVICE))],
+    principal: ServiceOrAdmin,
     on_behalf_of: Annotated[
         str | None,
         Header(
@@ -23,7 +24,7 @@ async def writer_actor(
         return principal.actor
     user_id = parse_id(on_behalf_of)
     if user_id is None:
-        raise invalid_id("header", "X-On-Behalf-Of", "must be a positive integer user id")
+        raise invalid_input("header", "X-On-Behalf-Of", "must be a positive integer user id")
     return f"user:{user_id} via {principal.actor}"
 
 
