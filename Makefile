@@ -35,9 +35,12 @@ test: install web lint
 	$(PY) -m pytest
 	$(if $(HAS_WEB),cd web && npm test --silent)
 
-lint:
+## ruff (style), mypy (types over src/, settings in pyproject.toml) and vulture (dead code in src/).
+lint: install
 	$(VENV)/bin/ruff check src tests bench web/scripts
 	$(VENV)/bin/ruff format --check src tests bench web/scripts
+	$(VENV)/bin/mypy
+	$(VENV)/bin/vulture
 
 format:
 	$(VENV)/bin/ruff check --fix src tests bench web/scripts

@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +29,24 @@ NAMING_CONVENTION = {
 def schema_metadata(schema: str) -> MetaData:
     """The metadata of a service's declarative base: every table in `schema`, constraints named explicitly."""
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+# A row of a Core statement, whatever its columns (repositories that return table rows).
+AnyRow = Row[*tuple[Any, ...]]
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """A mapped class's table, typed for Core statements (insert ... on conflict, update ... returning)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+async def execute_count(session: AsyncSession, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it touched."""
+    result = await session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def async_url(url: str) -> str:

@@ -112,6 +112,10 @@ def invalid_input(location: str, name: str, message: str, *, kind: str = "value_
     return RequestValidationError([{"loc": (location, name), "msg": message, "type": kind}])
 
 
+# A route's `responses=`: status code → its OpenAPI description (and model).
+Responses = dict[int | str, dict[str, Any]]
+
+
 def error_response_schema(description: str) -> dict[str, Any]:
     """An OpenAPI `responses=` entry documenting the envelope."""
     return {"description": description, "model": ErrorEnvelope}

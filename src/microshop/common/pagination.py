@@ -39,7 +39,7 @@ class Page(BaseModel, Generic[T]):
         return cls(items=list(items), total=total, page=params.page, page_size=params.page_size)
 
 
-async def paginate(session: AsyncSession, statement: Select[tuple[T]], params: PageParams) -> tuple[list[T], int]:
+async def paginate(session: AsyncSession, statement: Select[T], params: PageParams) -> tuple[list[T], int]:
     """One page of what `statement` selects and how many rows match in all.
 
     One query: the total rides along as a window count; only a page past the end needs a second.

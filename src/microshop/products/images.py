@@ -8,8 +8,8 @@ import asyncio
 import io
 from dataclasses import dataclass
 
-from fastapi import UploadFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+from starlette.datastructures import UploadFile
 
 from microshop.common.errors import AppError
 from microshop.products.storage import MediaStorage

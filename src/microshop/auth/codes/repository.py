@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.codes.models import OneTimeCode
+from microshop.common.db import execute_count, table_of
 
 
 async def replace(
@@ -21,7 +22,7 @@ async def replace(
 ) -> None:
     """Store a new code for (user, purpose). The one it replaces stays valid until it expires, sharing
     the try counter, unless it is already used up (then both start afresh)."""
-    table = OneTimeCode.__table__
+    table = table_of(OneTimeCode)
     keep = (table.c.expires_at > now) & (table.c.attempts < max_attempts)
     fresh = {"code_hash": code_hash, "created_at": now, "expires_at": expires_at}
     statement = (
@@ -58,5 +59,4 @@ async def remove(session: AsyncSession, code_id: int) -> None:
 
 
 async def delete_expired(session: AsyncSession, *, before: datetime) -> int:
-    result = await session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < before))
-    return result.rowcount or 0
+    return await execute_count(session, delete(OneTimeCode).where(OneTimeCode.expires_at < before))

@@ -7,13 +7,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.ratelimit.models import RateLimitCounter
+from microshop.common.db import execute_count, table_of
 
 
 async def hit(
     session: AsyncSession, *, keys: list[str], now: datetime, window: timedelta
 ) -> dict[str, tuple[int, datetime]]:
     """Count one hit on each key (a window that has ended starts over); returns key → (hits, window start)."""
-    table = RateLimitCounter.__table__
+    table = table_of(RateLimitCounter)
     expired = table.c.window_start <= now - window
     statement = (
         # Sorted, so concurrent requests lock the same rows in the same order.
@@ -36,15 +37,14 @@ async def hit(
 
 async def delete_expired(session: AsyncSession, *, before: datetime) -> int:
     """Drop counters whose window started before `before`."""
-    result = await session.execute(delete(RateLimitCounter).where(RateLimitCounter.window_start < before))
-    return result.rowcount or 0
+    return await execute_count(session, delete(RateLimitCounter).where(RateLimitCounter.window_start < before))
 
 
 async def current(
     session: AsyncSession, *, keys: list[str], now: datetime, window: timedelta
 ) -> dict[str, tuple[int, datetime]]:
     """The hits of each key's running window, without counting one (keys with none are absent)."""
-    table = RateLimitCounter.__table__
+    table = table_of(RateLimitCounter)
     statement = select(table.c.key, table.c.hits, table.c.window_start).where(
         table.c.key.in_(keys), table.c.window_start > now - window
     )

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.auth.tokens.models import RefreshFamily, RefreshToken
+from microshop.common.db import execute_count
 
 
 async def add_family(session: AsyncSession, *, user_id: int, now: datetime) -> uuid.UUID:
@@ -88,7 +89,7 @@ async def lock_families_of_user(session: AsyncSession, user_id: int) -> list[uui
 
 async def delete_expired(session: AsyncSession, *, before: datetime) -> int:
     """Drop tokens that expired before `before` (rotated or revoked ones included), then empty families."""
-    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < before))
+    deleted = await execute_count(session, delete(RefreshToken).where(RefreshToken.expires_at < before))
     no_tokens = ~select(RefreshToken.id).where(RefreshToken.family_id == RefreshFamily.id).exists()
     await session.execute(delete(RefreshFamily).where(RefreshFamily.created_at < before, no_tokens))
-    return result.rowcount or 0
+    return deleted

@@ -10,7 +10,7 @@ from microshop.auth.dependencies import BasicAuthorization, ClientAddress, KeysD
 from microshop.auth.tokens import service
 from microshop.auth.tokens.schemas import JsonWebKeySet, LoginRequest, RefreshRequest, ServiceToken, TokenPair
 from microshop.common.db import SessionDep
-from microshop.common.errors import AppError
+from microshop.common.errors import AppError, Responses
 from microshop.common.errors import error_response_schema as err
 from microshop.common.routing import AuthDocumentedRoute, with_aliases
 
@@ -18,7 +18,7 @@ routes = APIRouter(route_class=AuthDocumentedRoute, tags=["tokens"])
 # POST /token authenticates clients itself (HTTP Basic or form fields): no bearer check is added to it.
 client_credentials_router = APIRouter(route_class=AuthDocumentedRoute, tags=["tokens"])
 
-LOGIN_ERRORS = {
+LOGIN_ERRORS: Responses = {
     401: err("Wrong email or password"),
     403: err("Account not verified"),
     422: err("Invalid input"),

@@ -14,14 +14,15 @@ from microshop.auth.users.schemas import (
     VerifyRequest,
 )
 from microshop.common.db import SessionDep
+from microshop.common.errors import Responses
 from microshop.common.errors import error_response_schema as err
 from microshop.common.routing import AuthDocumentedRoute, with_aliases
 from microshop.common.security import CurrentUser
 
 routes = APIRouter(route_class=AuthDocumentedRoute, tags=["users"])
 
-INVALID = {422: err("Invalid input"), 429: err("Rate limited (see Retry-After)")}
-CODE_ERRORS = {**INVALID, 400: err("Wrong, expired or unknown code")}
+INVALID: Responses = {422: err("Invalid input"), 429: err("Rate limited (see Retry-After)")}
+CODE_ERRORS: Responses = {**INVALID, 400: err("Wrong, expired or unknown code")}
 ACCEPTED = "If the account exists, we sent a code"
 
 

@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import AnyRow, table_of
 from microshop.inventory.reservations.models import Reservation
 
-reservations = Reservation.__table__
+reservations = table_of(Reservation)
 
 
 async def claim(
@@ -18,7 +19,7 @@ async def claim(
     items: list[dict[str, int]],
     status: str = "committed",
     short: list[dict[str, int]] | None = None,
-) -> Row[Any] | None:
+) -> AnyRow | None:
     """Insert the reference with its outcome; None when it already exists (a concurrent insert is waited for)."""
     statement = (
         insert(reservations)
@@ -29,7 +30,7 @@ async def claim(
     return (await session.execute(statement)).first()
 
 
-async def tombstone(session: AsyncSession, *, reference: str, reason: str) -> Row[Any] | None:
+async def tombstone(session: AsyncSession, *, reference: str, reason: str) -> AnyRow | None:
     """Record an unknown reference as released, so it can never commit later; None if it exists now."""
     statement = (
         insert(reservations)
@@ -40,7 +41,7 @@ async def tombstone(session: AsyncSession, *, reference: str, reason: str) -> Ro
     return (await session.execute(statement)).first()
 
 
-async def get(session: AsyncSession, reference: str, *, lock: bool = False) -> Row[Any] | None:
+async def get(session: AsyncSession, reference: str, *, lock: bool = False) -> AnyRow | None:
     """One reservation, optionally locked until the transaction ends."""
     query = select(reservations).where(reservations.c.reference == reference)
     if lock:
@@ -48,7 +49,7 @@ async def get(session: AsyncSession, reference: str, *, lock: bool = False) -> R
     return (await session.execute(query)).first()
 
 
-async def mark(session: AsyncSession, reference: str, **values: Any) -> Row[Any]:
+async def mark(session: AsyncSession, reference: str, **values: Any) -> AnyRow:
     """Change a reservation's status (and `short` or `release_reason`)."""
     statement = (
         update(reservations)

@@ -3,19 +3,20 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import AnyRow, table_of
 from microshop.common.pagination import PageParams, paginate
 from microshop.inventory.stock.models import InventoryItem, Movement
 
-inventory = InventoryItem.__table__
-movements = Movement.__table__
+inventory = table_of(InventoryItem)
+movements = table_of(Movement)
 ITEM_COLUMNS = (inventory.c.product_id, inventory.c.stock, inventory.c.updated_at)
 
 
-async def get(session: AsyncSession, product_id: int) -> Row[Any] | None:
+async def get(session: AsyncSession, product_id: int) -> AnyRow | None:
     """One product's stock row, or None."""
     result = await session.execute(select(*ITEM_COLUMNS).where(inventory.c.product_id == product_id))
     return result.first()
@@ -46,7 +47,7 @@ async def lock_stock(session: AsyncSession, product_id: int) -> int:
     return (await session.execute(query)).scalar_one()
 
 
-async def set_stock(session: AsyncSession, product_id: int, stock: int) -> Row[Any]:
+async def set_stock(session: AsyncSession, product_id: int, stock: int) -> AnyRow:
     """Set the absolute stock of an existing row."""
     statement = (
         update(inventory)
@@ -57,17 +58,17 @@ async def set_stock(session: AsyncSession, product_id: int, stock: int) -> Row[A
     return (await session.execute(statement)).one()
 
 
-async def add_stock(session: AsyncSession, product_id: int, quantity: int) -> Row[Any]:
+async def add_stock(session: AsyncSession, product_id: int, quantity: int) -> AnyRow:
     """Add units, creating the row if needed."""
-    statement = insert(inventory).values(product_id=product_id, stock=quantity)
-    statement = statement.on_conflict_do_update(
+    row = insert(inventory).values(product_id=product_id, stock=quantity)
+    statement = row.on_conflict_do_update(
         index_elements=["product_id"],
-        set_={"stock": inventory.c.stock + statement.excluded.stock, "updated_at": func.now()},
+        set_={"stock": inventory.c.stock + row.excluded.stock, "updated_at": func.now()},
     ).returning(*ITEM_COLUMNS)
     return (await session.execute(statement)).one()
 
 
-async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> Row[Any] | None:
+async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> AnyRow | None:
     """Remove units only if there are enough: one conditional UPDATE, None when short."""
     statement = (
         update(inventory)

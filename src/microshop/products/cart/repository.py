@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import AnyRow
 from microshop.products.cart.models import CART_ACTIVE, CART_COMPLETED, Cart, CartItem
 from microshop.products.catalog.models import Product
 
@@ -33,7 +33,7 @@ class ItemWithProduct:
     product: ProductFacts
 
 
-def _facts(row: Row[Any]) -> ProductFacts:
+def _facts(row: AnyRow) -> ProductFacts:
     return ProductFacts(id=row.id, name=row.name, price=row.price, archived_at=row.archived_at)
 
 

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends, Response
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import error_response_schema
+from microshop.common.errors import Responses, error_response_schema
 from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import CurrentUser, current_user
 from microshop.products.cart import service
@@ -15,15 +15,15 @@ router = APIRouter(
     route_class=AuthDocumentedRoute, prefix="/api/cart", tags=["cart"], dependencies=[Depends(current_user)]
 )
 
-ITEM_NOT_FOUND = {404: error_response_schema("No such item in your cart")}
-PENDING = {409: error_response_schema("A checkout of this cart is in progress (checkout_pending)")}
+ITEM_NOT_FOUND: Responses = {404: error_response_schema("No such item in your cart")}
+PENDING: Responses = {409: error_response_schema("A checkout of this cart is in progress (checkout_pending)")}
 STOCK_HEADER = {
     "X-Stock-Status": {
         "description": "`unavailable` when Inventory could not be asked (items then carry `stock: null`)",
         "schema": {"type": "string", "enum": ["unavailable"]},
     }
 }
-CART_OK = {200: {"description": "The cart", "headers": STOCK_HEADER}}
+CART_OK: Responses = {200: {"description": "The cart", "headers": STOCK_HEADER}}
 
 
 def _respond(response: Response, view: service.CartView) -> CartRead:

@@ -14,7 +14,7 @@ from microshop.common.pagination import PageParams, paginate
 from microshop.products.catalog.models import SEARCH_CONFIG, Product
 
 _WORD = re.compile(r"\w+")
-_CONFIG = literal_column(f"'{SEARCH_CONFIG}'::regconfig")
+_CONFIG: ColumnElement[Any] = literal_column(f"'{SEARCH_CONFIG}'::regconfig")
 MAX_SEARCH_WORDS = 10
 
 ORDERINGS: dict[str, tuple[ColumnElement[Any], ...]] = {

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response, status
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import error_response_schema
+from microshop.common.errors import Responses, error_response_schema
 from microshop.common.pagination import Page
 from microshop.common.routing import AuthDocumentedRoute, with_aliases
 from microshop.common.security import AdminUser, require_admin
@@ -29,13 +29,13 @@ _STOCK_HEADER_DOC = {
     }
 }
 _READ = {"description": "The product", "headers": _STOCK_HEADER_DOC}
-_BAD_INPUT = {
+_BAD_INPUT: Responses = {
     422: error_response_schema("Invalid input or image"),
     413: error_response_schema("Image too large"),
     415: error_response_schema("Body is neither JSON nor a form"),
 }
-_NOT_FOUND = {404: error_response_schema("Unknown or archived product")}
-_INVENTORY = {503: error_response_schema("Inventory unavailable: nothing was changed")}
+_NOT_FOUND: Responses = {404: error_response_schema("Unknown or archived product")}
+_INVENTORY: Responses = {503: error_response_schema("Inventory unavailable: nothing was changed")}
 
 
 def _form_schema(*, required: list[str]) -> dict[str, Any]:

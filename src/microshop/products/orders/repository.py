@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import execute_count
 from microshop.common.pagination import PageParams, paginate
 from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderItem
 
@@ -128,5 +129,4 @@ async def add_key(
 
 
 async def delete_expired_keys(session: AsyncSession) -> int:
-    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= func.now()))
-    return result.rowcount
+    return await execute_count(session, delete(IdempotencyKey).where(IdempotencyKey.expires_at <= func.now()))

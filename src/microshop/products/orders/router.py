@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from microshop.common.db import SessionDep
-from microshop.common.errors import error_response_schema
+from microshop.common.errors import Responses, error_response_schema
 from microshop.common.pagination import Page
 from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import AdminUser, CurrentUser, current_user
@@ -24,8 +24,8 @@ router = APIRouter(
     route_class=AuthDocumentedRoute, prefix="/api/orders", tags=["orders"], dependencies=[Depends(current_user)]
 )
 
-NOT_FOUND = {404: error_response_schema("No such order (or not yours)")}
-UNAVAILABLE = {503: error_response_schema("Inventory cannot answer now (inventory_unavailable); retry")}
+NOT_FOUND: Responses = {404: error_response_schema("No such order (or not yours)")}
+UNAVAILABLE: Responses = {503: error_response_schema("Inventory cannot answer now (inventory_unavailable); retry")}
 
 IdempotencyKey = Annotated[
     str | None,
