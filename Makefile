@@ -12,7 +12,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e ".[local,dev]"
+	$(PY) -m pip install --quiet --no-deps -e .  # the extras (local, dev) come pinned from requirements.lock
 	touch $@
 
 web/node_modules/.installed: web/package-lock.json

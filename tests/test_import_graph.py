@@ -117,3 +117,12 @@ def test_serve_starts_without_the_local_extra(database_url: str, tmp_path: Path)
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_a_dev_command_without_the_local_extra_says_what_to_install() -> None:
+    blocked = "import sys; sys.modules.update(pgserver=None, honcho=None)"
+    script = f"{blocked}; from microshop.cli import main; sys.exit(main(['db', 'start']))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "microshop[local]" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0

@@ -10,12 +10,25 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from importlib import import_module
+from types import ModuleType
 
 from pydantic import ValidationError
 
 from microshop.auth.config import AuthSettings
 from microshop.common.migrations import SERVICES
 from microshop.operations import ConfigurationError, check_database, migrate_all, service_settings
+
+
+def _devtools(module: str) -> ModuleType:
+    """A module of `microshop.devtools`, or one line saying which extra the command needs."""
+    try:
+        return import_module(f"microshop.devtools.{module}")
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"this command runs on a developer's machine and needs the local extra "
+            f"(pip install 'microshop[local]'): {exc}"
+        ) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -56,8 +69,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     """Start or stop the embedded PostgreSQL."""
-    from microshop.devtools import runner
-
+    runner = _devtools("runner")
     database = runner.embedded_database()
     if args.action == "start":
         runner.start_embedded(database)
@@ -69,8 +81,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Database, migrations, the three services and the web app, until Ctrl-C."""
-    from microshop.devtools import runner
-
+    runner = _devtools("runner")
     return runner.run_all(workers=args.workers, with_web=not args.no_web)
 
 
@@ -96,7 +107,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     """Load the demo accounts and catalog through the running services (idempotent)."""
     import asyncio
 
-    from microshop.devtools import demo
+    demo = _devtools("demo")
 
     settings = AuthSettings()
     if settings.is_production:

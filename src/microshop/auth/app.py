@@ -5,7 +5,7 @@ from fastapi import FastAPI
 
 from microshop.auth.cleanup import cleanup_hook
 from microshop.auth.config import AuthSettings
-from microshop.auth.email import Mailer
+from microshop.auth.email import Mailer, mail_hook
 from microshop.auth.tokens.keys import SigningKeys
 from microshop.auth.tokens.router import client_credentials_router
 from microshop.auth.tokens.router import router as tokens_router
@@ -25,7 +25,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         description="Users, verification codes, login and tokens.",
         routers=[users_router, tokens_router],
         own_auth_routers=[client_credentials_router],
-        hooks=[cleanup_hook],
+        hooks=[cleanup_hook, mail_hook],
         token_verifier=lambda _: keys.verifier(settings),
     )
     if settings.is_production and settings.smtp_host is None:

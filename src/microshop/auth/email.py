@@ -1,11 +1,15 @@
 """Sending one-time codes: real SMTP (aiosmtplib) when SMTP_HOST is set, else (and in dev, also) the log."""
 
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
 import structlog
-from fastapi import BackgroundTasks, Request
+from fastapi import BackgroundTasks, FastAPI, Request
 
 from microshop.auth.config import AuthSettings, SmtpSecurity
 
@@ -23,6 +27,17 @@ class Mailer:
 
     def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
+        self._sending: set[asyncio.Task[None]] = set()  # held until done, so none is collected mid-send
+
+    def send_in_background(self, delivery: Coroutine[Any, Any, None]) -> None:
+        """Send apart from any request: for mail that goes out even when the request answers an error."""
+        task = asyncio.create_task(delivery)
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def drain(self) -> None:
+        """Wait for mail still being sent (at shutdown)."""
+        await asyncio.gather(*self._sending, return_exceptions=True)
 
     def message(self, *, to: str, code: str, purpose: str) -> EmailMessage:
         minutes = self.settings.code_ttl_minutes
@@ -89,6 +104,13 @@ class Outbox:
 
     def send_code(self, *, to: str, code: str, purpose: str) -> None:
         self.background.add_task(self.mailer.send_code, to=to, code=code, purpose=purpose)
+
+
+@asynccontextmanager
+async def mail_hook(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown, mail still being sent in the background is finished first."""
+    yield
+    await app.state.mailer.drain()
 
 
 def get_outbox(request: Request, background: BackgroundTasks) -> Outbox:

@@ -62,7 +62,9 @@ def asyncpg_dsn(url: str) -> str:
     return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "microshop") -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, application_name: str = "microshop", pool_timeout: float = 30.0
+) -> AsyncEngine:
     """An asyncpg engine.
 
     No `pool_pre_ping`: it costs a round trip on every request. After a database restart the
@@ -73,6 +75,7 @@ def create_engine(url: str, *, pool_size: int = 10, application_name: str = "mic
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout,
         connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
     )
 

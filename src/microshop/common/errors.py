@@ -9,6 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microshop.common.schemas import ErrorEnvelope
@@ -171,7 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    # A database that is down or unreachable is a 503 the client may retry, not a 500.
-    for database_down in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
+    # A database that is down, unreachable or out of connections is a 503 the client may retry, not a 500.
+    for database_down in (OperationalError, InterfaceError, ConnectionError, TimeoutError, PoolTimeout):
         app.add_exception_handler(database_down, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

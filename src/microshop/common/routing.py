@@ -8,7 +8,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant, get_parameterless_sub_dependant
 from fastapi.routing import APIRoute
 
-from microshop.common.security import Responses, guard_responses
+from microshop.common.errors import Responses
+from microshop.common.security import guard_responses
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:

@@ -14,7 +14,7 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from microshop.common.errors import Forbidden, ServiceUnavailable, Unauthorized, error_response_schema
+from microshop.common.errors import Forbidden, Responses, ServiceUnavailable, Unauthorized, error_response_schema
 
 log = structlog.get_logger(__name__)
 
@@ -197,7 +197,6 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An access token from t
 
 # What each guard below can answer, for the OpenAPI document of the routes that depend on it
 # (`common/routing.py` adds them to each route).
-Responses = dict[int | str, dict[str, Any]]
 _GUARD_RESPONSES: dict[Callable[..., Any], Responses] = {}
 _UNAUTHORIZED: Responses = {401: error_response_schema("Missing, invalid or expired token")}
 

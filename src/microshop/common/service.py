@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from microshop.common.db import create_engine, make_sessionmaker, ping
 from microshop.common.db_retry import RetryDatabaseConflicts
-from microshop.common.errors import error_response_schema, install_error_handlers
+from microshop.common.errors import Responses, error_response_schema, install_error_handlers
 from microshop.common.http import create_http_client
 from microshop.common.limits import BodySizeLimit
 from microshop.common.observability import RequestContextMiddleware, configure_logging, health_router
@@ -18,13 +18,16 @@ from microshop.common.settings import ServiceSettings
 
 # Documented on every route, so the OpenAPI schema matches what the error handlers send; 401 and
 # 403 come from each route's guards (`common/routing.py`).
-COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+COMMON_RESPONSES: Responses = {
     400: error_response_schema("Malformed request (for example a body that cannot be parsed)"),
     422: error_response_schema("Invalid input"),
     503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
 }
 
-OWN_TRANSACTION_POOL_SIZE = 2  # short writes that outlive a failed request (common/db.py own_transaction)
+# Short writes that outlive a failed request (common/db.py own_transaction): 2 connections plus 2
+# overflow per process; a request that cannot get one within the timeout answers 503.
+OWN_TRANSACTION_POOL_SIZE = 2
+OWN_TRANSACTION_POOL_TIMEOUT = 5.0
 
 # A lifespan hook: started after the database and HTTP client exist, stopped before they close.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -60,7 +63,10 @@ def create_service_app(
         app.state.sessionmaker = make_sessionmaker(engine)
         # For `own_transaction`: a request holding a main-pool connection may need one more.
         own_engine = create_engine(
-            settings.database_url, pool_size=OWN_TRANSACTION_POOL_SIZE, application_name=settings.service_name
+            settings.database_url,
+            pool_size=OWN_TRANSACTION_POOL_SIZE,
+            application_name=settings.service_name,
+            pool_timeout=OWN_TRANSACTION_POOL_TIMEOUT,
         )
         app.state.own_sessionmaker = make_sessionmaker(own_engine)
         app.state.http = create_http_client(settings)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,21 +41,20 @@ async def replace(
     await session.execute(statement)
 
 
-async def get_for_update(session: AsyncSession, *, user_id: int, purpose: str) -> OneTimeCode | None:
-    """The live code, locked so concurrent guesses are counted one by one."""
+async def take_try(session: AsyncSession, *, user_id: int, purpose: str, max_attempts: int) -> OneTimeCode | None:
+    """Count one try on the live code, if it has tries left; the code as it is then (None: no code or no tries)."""
     statement = (
-        select(OneTimeCode).where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose).with_for_update()
+        update(OneTimeCode)
+        .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose, OneTimeCode.attempts < max_attempts)
+        .values(attempts=OneTimeCode.attempts + 1)
+        .returning(OneTimeCode)
     )
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def count_attempt(session: AsyncSession, code_id: int) -> None:
-    statement = update(OneTimeCode).where(OneTimeCode.id == code_id).values(attempts=OneTimeCode.attempts + 1)
-    await session.execute(statement)
-
-
-async def remove(session: AsyncSession, code_id: int) -> None:
-    await session.execute(delete(OneTimeCode).where(OneTimeCode.id == code_id))
+async def remove(session: AsyncSession, code_id: int) -> bool:
+    """Delete a code; False when it was gone already (a concurrent request used it)."""
+    return await execute_count(session, delete(OneTimeCode).where(OneTimeCode.id == code_id)) > 0
 
 
 async def delete_expired(session: AsyncSession, *, before: datetime) -> int:

@@ -54,9 +54,8 @@ async def issue(session: AsyncSession, *, settings: AuthSettings, user_id: int, 
     return code
 
 
-def _accepts(stored: OneTimeCode, code: str, *, settings: AuthSettings, now: datetime) -> bool:
-    if stored.attempts >= settings.code_max_attempts:
-        return False
+def _matches(stored: OneTimeCode, code: str, *, now: datetime) -> bool:
+    """The current code, or the previous one while it lives (a resend keeps it valid)."""
     if stored.expires_at > now and matches(code, stored=stored.code_hash):
         return True
     previous_live = stored.previous_expires_at is not None and stored.previous_expires_at > now
@@ -83,23 +82,24 @@ async def consume(
     failures, started = (await ratelimit.current(session, keys=[budget], window_seconds=window)).get(budget, (0, None))
     if started is not None and failures >= settings.code_failures_per_account:
         raise ratelimit.refuse(started, window_seconds=window, message=TOO_MANY_WRONG, code="too_many_attempts")
-    now = datetime.now(UTC)
-    # The code row is locked in a savepoint, so a failed try can let go of it before it is counted.
-    lookup = await session.begin_nested()
-    stored = None if user_id is None else await repository.get_for_update(session, user_id=user_id, purpose=purpose)
-    if stored is not None and _accepts(stored, code, settings=settings, now=now):
-        await repository.remove(session, stored.id)
-        await lookup.commit()
-        return
-    tried_code_id = stored.id if stored is not None else None
-    await lookup.rollback()
-    # Counted in transactions of their own: the failure stands although this request fails.
-    if tried_code_id is not None:
+    tried = None
+    if user_id is not None:
+        # The try is counted before the code is compared, in a transaction of its own: no answer
+        # about a code is given for a try that is not counted, and concurrent tries are gated by
+        # the UPDATE itself (attempts < max), whatever else the caller holds.
         async with own_transaction(session) as tries:
-            await repository.count_attempt(tries, tried_code_id)
+            tried = await repository.take_try(
+                tries, user_id=user_id, purpose=purpose, max_attempts=settings.code_max_attempts
+            )
+    if (
+        tried is not None
+        and _matches(tried, code, now=datetime.now(UTC))
+        and await repository.remove(session, tried.id)
+    ):
+        return
     counted = await ratelimit.count(session, keys=[budget], window_seconds=window)
     if counted[budget] == settings.code_failures_per_account and owner_email is not None:
-        # Sent now, after the counts are committed and holding no lock: background tasks do not run
-        # when the request fails.
-        await outbox.mailer.send_budget_notice(to=owner_email, purpose=purpose)
+        # Sent by a task of its own: the request goes on (and lets go of its locks) meanwhile, and
+        # the notice still goes out although this request answers an error.
+        outbox.mailer.send_in_background(outbox.mailer.send_budget_notice(to=owner_email, purpose=purpose))
     raise InvalidCode("Invalid or expired code: check it or ask for a new one")

@@ -130,7 +130,9 @@ async def refresh(session: AsyncSession, *, settings: AuthSettings, keys: Signin
         raise InvalidRefreshToken("Invalid or expired refresh token: log in again")
     if family_id is not None and stored.rotated_at is not None:
         await locks.rollback()
-        # In a transaction of its own: the revocation stands although this request answers 401.
+        # In a transaction of its own: the revocation stands although this request answers 401. A
+        # refresh of the family's newest token that slips in before it still gets one access token,
+        # as it would have a moment earlier; its refresh token dies with the family.
         async with own_transaction(session) as revocation:
             if await repository.lock_family(revocation, family_id) is not None:
                 await repository.revoke_families(revocation, [family_id], now=now, reason="reuse")

@@ -1,1 +1,0 @@
-"""microshop: a distributed e-commerce platform (auth, products, inventory, web)."""

@@ -1,1 +1,0 @@
-"""What every microshop service needs, and nothing else."""

@@ -1,1 +1,0 @@
-"""All-or-nothing, idempotent reservations (and their release) for orders."""

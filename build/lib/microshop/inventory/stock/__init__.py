@@ -1,1 +1,0 @@
-"""Stock levels and the movement ledger."""
