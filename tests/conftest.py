@@ -5,6 +5,7 @@ service migrated once into a template database, and a fresh copy of it for each 
 """
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,9 +14,32 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from microshop.common.migrations import SERVICES, upgrade
 from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
+from tests.support.broker import throwaway_nats
 from tests.support.postgres import TestPostgres, asyncpg_dsn, unique_name
 from tests.support.system import System, start_system
 from tests.support.tokens import TokenFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The broker of this test run: a throwaway nats-server, or the one in TEST_NATS_URL.
+
+    Set as NATS_URL for the whole run, so no app or process a test starts ever talks to the
+    broker of a `make run` on this machine.
+    """
+    url = os.environ.get("TEST_NATS_URL")
+    previous = os.environ.get("NATS_URL")
+    with contextlib.ExitStack() as stack:
+        if not url:
+            url = stack.enter_context(throwaway_nats(tmp_path_factory.mktemp("nats")))
+        os.environ["NATS_URL"] = url
+        try:
+            yield url
+        finally:
+            if previous is None:
+                os.environ.pop("NATS_URL", None)
+            else:
+                os.environ["NATS_URL"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,11 @@ def embedded_database_url() -> str:
     return f"postgresql+asyncpg://user_db:admin123@127.0.0.1:{port}/microservices_db"
 
 
+def embedded_nats_url() -> str:
+    """The broker `make run` starts (EMBEDDED_NATS_PORT)."""
+    return f"nats://127.0.0.1:{os.environ.get('EMBEDDED_NATS_PORT', '4223')}"
+
+
 def local_service_url(port_setting: str, default_port: int) -> Callable[[], str]:
     """Where a sibling service listens on this machine, following its port setting."""
     return lambda: f"http://127.0.0.1:{os.environ.get(port_setting, default_port)}"
@@ -81,6 +86,14 @@ class ServiceSettings(BaseSettings):
 
     # Each service reads its own <SERVICE>_DATABASE_URL first (database_url_field).
     database_url: str = env_factory_field(embedded_database_url, "DATABASE_URL")
+
+    # The event broker (docs/events.md): one or several NATS servers, comma-separated; by default the
+    # embedded one `make run` starts. Streams are declared by code with these limits.
+    nats_url: str = env_factory_field(embedded_nats_url, "NATS_URL")
+    events_max_age_seconds: float = env_field(7 * 24 * 3600.0, "EVENTS_MAX_AGE_SECONDS", gt=0)
+    events_max_bytes: int = env_field(1024**3, "EVENTS_MAX_BYTES", ge=1024**2)
+    events_duplicate_window_seconds: float = env_field(120.0, "EVENTS_DUPLICATE_WINDOW_SECONDS", gt=0)
+    events_replicas: int = env_field(1, "EVENTS_REPLICAS", ge=1, le=5)
 
     http_connect_timeout: float = env_field(2.0, "HTTP_CONNECT_TIMEOUT")
     http_read_timeout: float = env_field(5.0, "HTTP_READ_TIMEOUT")

@@ -1,0 +1,133 @@
+"""The connection to NATS JetStream: made in the background, kept forever, streams declared by code.
+
+A service starts and serves while the broker is down: the outbox keeps what it has to say and the
+consumers wait; both pick up once `jetstream()` answers.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import nats
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+log = structlog.get_logger(__name__)
+
+CONNECT_RETRY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    """Retention of every stream (settings EVENTS_MAX_AGE_SECONDS, EVENTS_MAX_BYTES, ...)."""
+
+    max_age_seconds: float
+    max_bytes: int
+    duplicate_window_seconds: float
+    replicas: int
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    subjects: tuple[str, ...]
+
+
+# One stream per producer, and one for what consumers gave up on (docs/events.md).
+INVENTORY = Stream("INVENTORY", ("inventory.>",))
+CATALOG = Stream("CATALOG", ("catalog.>",))
+ORDERS = Stream("ORDERS", ("orders.>",))
+DEAD_LETTERS = Stream("DEAD_LETTERS", ("deadletter.>",))
+
+
+def servers_of(url: str) -> list[str]:
+    """`NATS_URL` may list several servers, comma-separated."""
+    return [server.strip() for server in url.split(",") if server.strip()]
+
+
+class Broker:
+    """One NATS connection per process, established in the background and re-established by nats-py."""
+
+    def __init__(self, *, url: str, name: str, streams: Sequence[Stream], limits: StreamLimits) -> None:
+        self.url = url
+        self.name = name
+        self.streams = tuple(streams)
+        self.limits = limits
+        self._ready: asyncio.Future[JetStreamContext] | None = None
+        self._client: Client | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._ready = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._connect_until_done(), name=f"{self.name}-nats-connect")
+
+    async def jetstream(self) -> JetStreamContext:
+        """The JetStream context, once connected and the streams exist (waits until then)."""
+        assert self._ready is not None, "Broker.start() first"
+        return await asyncio.shield(self._ready)
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._client is not None:
+            await self._client.drain() if self._client.is_connected else await self._client.close()
+
+    async def _connect_until_done(self) -> None:
+        assert self._ready is not None
+        while True:
+            try:
+                self._client = await nats.connect(
+                    servers=servers_of(self.url),
+                    name=self.name,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,  # once connected, never give up
+                    reconnect_time_wait=CONNECT_RETRY_SECONDS,
+                )
+                js = self._client.jetstream()
+                await declare_streams(js, self.streams, self.limits)
+            except Exception as exc:  # the broker is down or not ready yet: try again
+                log.warning("broker_unavailable", url=_redacted(self.url), error=str(exc) or type(exc).__name__)
+                if self._client is not None:
+                    await self._client.close()
+                    self._client = None
+                await asyncio.sleep(CONNECT_RETRY_SECONDS)
+                continue
+            log.info("broker_connected", url=_redacted(self.url), streams=[stream.name for stream in self.streams])
+            self._ready.set_result(js)
+            return
+
+
+async def declare_streams(js: JetStreamContext, streams: Sequence[Stream], limits: StreamLimits) -> None:
+    """Create each stream, or bring an existing one to these settings (idempotent; safe from every replica)."""
+    for stream in streams:
+        config = StreamConfig(
+            name=stream.name,
+            subjects=list(stream.subjects),
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.OLD,
+            max_age=limits.max_age_seconds,
+            max_bytes=limits.max_bytes,
+            duplicate_window=limits.duplicate_window_seconds,
+            num_replicas=limits.replicas,
+        )
+        try:
+            await js.stream_info(stream.name)
+        except NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+def _redacted(url: str) -> str:
+    """Server addresses without credentials, for logs."""
+    return ",".join(server.rpartition("@")[2] for server in servers_of(url))

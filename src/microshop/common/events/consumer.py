@@ -1,0 +1,190 @@
+"""Durable pull consumers with explicit ack: each event applied once, in its own transaction.
+
+A handler runs in a transaction of its own. Idempotency is either the consumer's record of the
+event ids it applied (`processed_events`, written in the same transaction) or the handler's own
+rule (apply only a newer per-aggregate version). The message is acked only after the commit; a
+failure is retried with a growing delay, and after `max_deliver` attempts the event goes to
+`deadletter.<consumer>` with the error, is logged and counted, and the consumer moves on.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from prometheus_client import Counter, Gauge
+from pydantic import ValidationError
+from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, Text, Uuid, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from microshop.common.events.envelope import Event
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+APPLIED = Counter("microshop_events_applied_total", "Events a consumer applied", ["consumer"])
+DUPLICATES = Counter("microshop_events_duplicates_total", "Events a consumer had applied already", ["consumer"])
+REDELIVERIES = Counter("microshop_events_redeliveries_total", "Events delivered again after a failure", ["consumer"])
+DEAD_LETTERS = Counter("microshop_events_dead_letters_total", "Events a consumer gave up on", ["consumer"])
+LAG = Gauge(
+    "microshop_events_consumer_lag", "Events not yet delivered to a consumer", ["consumer"], multiprocess_mode="max"
+)
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    """Event ids each consumer of a service applied (in that service's schema; its migrations create it)."""
+    return Table(
+        "processed_events",
+        metadata,
+        Column("consumer", Text, nullable=False),
+        Column("event_id", Uuid, nullable=False),
+        Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One durable consumer: which events, what to do with each, and how it stays idempotent."""
+
+    durable: str
+    stream: str
+    subjects: tuple[str, ...]
+    handler: Handler
+    # The table recording applied event ids, or None when the handler itself ignores what it has seen
+    # (it applies only a newer version of the aggregate).
+    processed: Table | None
+    max_deliver: int = 5
+    ack_wait_seconds: float = 30.0
+    batch_size: int = 100
+
+
+async def apply(sessionmaker: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event) -> bool:
+    """Run the handler in a transaction of its own; False when the event was applied before."""
+    async with sessionmaker.begin() as session:
+        if subscription.processed is not None:
+            first_time = await session.scalar(
+                insert(subscription.processed)
+                .values(consumer=subscription.durable, event_id=event.id)
+                .on_conflict_do_nothing()
+                .returning(subscription.processed.c.event_id)
+            )
+            if first_time is None:
+                return False
+        await subscription.handler(session, event)
+    return True
+
+
+class Consumer:
+    """Pulls one subscription's events and applies them until cancelled."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        jetstream: Callable[[], Awaitable[JetStreamContext]],
+    ) -> None:
+        self.subscription = subscription
+        self.sessionmaker = sessionmaker
+        self.jetstream = jetstream
+
+    def config(self) -> ConsumerConfig:
+        subscription = self.subscription
+        filters: dict[str, Any] = (
+            {"filter_subject": subscription.subjects[0]}
+            if len(subscription.subjects) == 1
+            else {"filter_subjects": list(subscription.subjects)}
+        )
+        return ConsumerConfig(
+            durable_name=subscription.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=subscription.max_deliver,
+            ack_wait=subscription.ack_wait_seconds,
+            **filters,
+        )
+
+    async def run(self) -> None:
+        js = await self.jetstream()
+        subscription = self.subscription
+        # Declared by code, idempotently: every replica sends the same configuration.
+        await js.add_consumer(subscription.stream, self.config())
+        pull = await js.pull_subscribe_bind(durable=subscription.durable, stream=subscription.stream)
+        log.info("consumer_started", consumer=subscription.durable, stream=subscription.stream)
+        while True:
+            try:
+                messages = await pull.fetch(subscription.batch_size, timeout=1)
+            except NatsTimeout:
+                await self._measure_lag(js)
+                continue
+            except Exception as exc:  # the broker is away: nats-py reconnects, we wait a moment
+                log.warning(
+                    "consumer_fetch_failed", consumer=subscription.durable, error=str(exc) or type(exc).__name__
+                )
+                await asyncio.sleep(1)
+                continue
+            for message in messages:
+                await self.handle(message)
+
+    async def handle(self, message: Msg) -> None:
+        """Apply one message, then ack; nak with a delay on failure; dead-letter past max_deliver."""
+        subscription = self.subscription
+        delivered = message.metadata.num_delivered
+        if delivered > 1:
+            REDELIVERIES.labels(consumer=subscription.durable).inc()
+        try:
+            event = Event.from_json(message.data)
+        except ValidationError as exc:  # never readable, so never applicable: no point in retrying
+            await self.dead_letter(message, error=f"unreadable event: {exc.errors()[0]['msg']}")
+            return
+        try:
+            applied = await apply(self.sessionmaker, subscription, event)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if delivered >= subscription.max_deliver:
+                await self.dead_letter(message, error=error, event=event)
+                return
+            log.warning(
+                "event_failed", consumer=subscription.durable, event_id=str(event.id), attempt=delivered, error=error
+            )
+            await message.nak(delay=min(0.5 * 2**delivered, 30.0))
+            return
+        (APPLIED if applied else DUPLICATES).labels(consumer=subscription.durable).inc()
+        await message.ack()
+
+    async def dead_letter(self, message: Msg, *, error: str, event: Event | None = None) -> None:
+        """Park the event on `deadletter.<consumer>` with why, then stop its redelivery."""
+        subscription = self.subscription
+        js = await self.jetstream()
+        headers = {
+            "Microshop-Consumer": subscription.durable,
+            "Microshop-Error": error[:1000],
+            "Microshop-Subject": message.subject,
+        }
+        if event is not None:
+            headers["Nats-Msg-Id"] = f"{subscription.durable}:{event.id}"
+        await js.publish(f"deadletter.{subscription.durable}", message.data, headers=headers)
+        DEAD_LETTERS.labels(consumer=subscription.durable).inc()
+        log.error(
+            "event_dead_lettered",
+            consumer=subscription.durable,
+            event_id=str(event.id) if event else None,
+            subject=message.subject,
+            error=error,
+        )
+        await message.term()
+
+    async def _measure_lag(self, js: JetStreamContext) -> None:
+        try:
+            info = await js.consumer_info(self.subscription.stream, self.subscription.durable)
+        except Exception:  # a metric is not worth an error: the next idle second tries again
+            return
+        LAG.labels(consumer=self.subscription.durable).set(info.num_pending or 0)

@@ -1,0 +1,73 @@
+"""The lifespan hook that gives a service its broker connection, outbox relay and consumers."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy import Table
+
+from microshop.common.events.broker import Broker, Stream, StreamLimits
+from microshop.common.events.consumer import Consumer, Subscription
+from microshop.common.events.outbox import OutboxRelay
+from microshop.common.service import LifespanHook
+
+log = structlog.get_logger(__name__)
+
+RESTART_SECONDS = 1.0
+
+
+def events_hook(
+    *, streams: Sequence[Stream], outbox: Table | None = None, subscriptions: Sequence[Subscription] = ()
+) -> LifespanHook:
+    """Connect to the broker in the background; relay `outbox` and run `subscriptions` while the app lives.
+
+    The app serves at once: requests never wait for the broker (docs/events.md#when-the-broker-is-down).
+    """
+
+    @asynccontextmanager
+    async def hook(app: FastAPI) -> AsyncIterator[None]:
+        settings = app.state.settings
+        broker = Broker(
+            url=settings.nats_url,
+            name=settings.service_name,
+            streams=streams,
+            limits=StreamLimits(
+                max_age_seconds=settings.events_max_age_seconds,
+                max_bytes=settings.events_max_bytes,
+                duplicate_window_seconds=settings.events_duplicate_window_seconds,
+                replicas=settings.events_replicas,
+            ),
+        )
+        broker.start()
+        app.state.broker = broker
+        workers: list[Callable[[], Coroutine[Any, Any, None]]] = [
+            Consumer(subscription, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream).run
+            for subscription in subscriptions
+        ]
+        if outbox is not None:
+            relay = OutboxRelay(outbox=outbox, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream)
+            app.state.outbox_relay = relay
+            workers.append(relay.run)
+        tasks = [asyncio.create_task(_restarted(worker)) for worker in workers]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await broker.close()
+
+    return hook
+
+
+async def _restarted(run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a worker until cancelled; one that fails is logged and started again a second later."""
+    while True:
+        try:
+            await run()
+        except Exception:  # a background worker must neither die silently nor take the service down
+            log.exception("events_worker_failed", worker=getattr(run, "__qualname__", repr(run)))
+            await asyncio.sleep(RESTART_SECONDS)

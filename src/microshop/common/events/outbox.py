@@ -1,0 +1,214 @@
+"""The transactional outbox: events recorded with the state change, published later by the relay.
+
+`record()` inserts the event into the service's own `outbox` table in the caller's transaction, so
+the event exists if and only if the change committed. `OutboxRelay` (a background task in every
+replica) publishes unsent rows to JetStream with `Nats-Msg-Id` = the event id and marks them sent:
+at least once, in order per subject (aggregate); JetStream's duplicate window absorbs a relay that
+published and died before marking.
+"""
+
+import asyncio
+import contextlib
+import time
+import zlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from nats.js import JetStreamContext
+from prometheus_client import Counter, Gauge
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from microshop.common.events.envelope import Event
+
+log = structlog.get_logger(__name__)
+
+PUBLISHED = Counter("microshop_outbox_published_total", "Events the relay published", ["outbox"])
+UNSENT = Gauge("microshop_outbox_unsent", "Outbox rows not yet published", ["outbox"], multiprocess_mode="max")
+OLDEST_UNSENT_AGE = Gauge(
+    "microshop_outbox_oldest_unsent_seconds", "Age of the oldest unpublished event", ["outbox"], multiprocess_mode="max"
+)
+
+_RECORDED = "microshop.outbox_recorded"  # session.info key: outbox tables written in this transaction
+_wakeups: dict[str, asyncio.Event] = {}  # outbox table → its relay's wake-up, in this process
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The `outbox` table of a service, in that service's schema (its migrations create it)."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("seq", BigInteger, Identity(), primary_key=True),
+        Column("id", Uuid, nullable=False, unique=True),
+        Column("type", Text, nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("sent_at", DateTime(timezone=True)),
+        Index("ix_outbox_unsent", "seq", postgresql_where=text("sent_at IS NULL")),
+    )
+
+
+async def record(
+    session: AsyncSession, outbox: Table, *, source: str, type: str, subject: str, data: dict[str, Any]
+) -> Event:
+    """Add an event to the outbox in the session's transaction; the relay publishes it after commit."""
+    event = Event(type=type, source=source, subject=subject, data=data)
+    await session.execute(
+        insert(outbox).values(
+            id=event.id, type=event.type, subject=event.subject, payload=event.to_json().decode(), created_at=event.time
+        )
+    )
+    session.info.setdefault(_RECORDED, set()).add(outbox.fullname)
+    return event
+
+
+def _wake_relays(session: Session) -> None:
+    """After a commit that recorded events, the relay of this process publishes at once (no polling delay)."""
+    for table in session.info.pop(_RECORDED, ()):
+        if (wakeup := _wakeups.get(table)) is not None:
+            wakeup.set()
+
+
+def _forget_recorded(session: Session) -> None:
+    session.info.pop(_RECORDED, None)
+
+
+def install_wakeups() -> None:
+    """Listen to every session's commits and rollbacks once per process."""
+    from sqlalchemy import event
+
+    if not event.contains(Session, "after_commit", _wake_relays):
+        event.listen(Session, "after_commit", _wake_relays)
+        event.listen(Session, "after_rollback", _forget_recorded)
+
+
+class OutboxRelay:
+    """Publishes a service's unsent outbox rows, oldest first, and marks them sent."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Table,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        jetstream: Callable[[], Any],
+        batch_size: int = 200,
+        poll_seconds: float = 1.0,
+        publish_timeout: float = 2.0,
+        keep_sent: timedelta = timedelta(days=1),
+    ) -> None:
+        self.outbox = outbox
+        self.sessionmaker = sessionmaker
+        self.jetstream = jetstream
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.publish_timeout = publish_timeout
+        self.keep_sent = keep_sent
+        # Advisory locks of this outbox: one per subject, so replicas never publish one aggregate at once.
+        self.lock_class = zlib.crc32(outbox.fullname.encode()) & 0x7FFFFFFF
+        self.wakeup = asyncio.Event()
+        self._last_cleanup = self._last_measure = 0.0
+
+    async def run(self) -> None:
+        """Until cancelled: publish what is unsent, then wait for a commit in this process or the next poll."""
+        install_wakeups()
+        _wakeups[self.outbox.fullname] = self.wakeup
+        js = await self.jetstream()
+        backoff = self.poll_seconds
+        while True:
+            self.wakeup.clear()
+            try:
+                published = await self.relay_once(js)
+                await self._housekeeping()
+                backoff = self.poll_seconds
+            except Exception as exc:  # the broker or the database is away: rows wait, try again later
+                log.warning("outbox_relay_failed", outbox=self.outbox.fullname, error=str(exc) or type(exc).__name__)
+                published, backoff = 0, min(backoff * 2, 10.0)
+            if published >= self.batch_size:
+                continue  # more are waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=backoff)
+
+    async def relay_once(self, js: JetStreamContext) -> int:
+        """Publish one batch; returns how many rows were published (and marked sent)."""
+        table = self.outbox
+        async with self.sessionmaker.begin() as session:
+            heads = select(table.c.subject).where(table.c.sent_at.is_(None)).order_by(table.c.seq)
+            candidates = list(dict.fromkeys((await session.scalars(heads.limit(self.batch_size))).all()))
+            if not candidates:
+                return 0
+            mine = [subject for subject in candidates if await self._try_lock(session, subject)]
+            rows = (
+                await session.execute(
+                    select(table.c.seq, table.c.id, table.c.type, table.c.payload)
+                    .where(table.c.sent_at.is_(None), table.c.subject.in_(mine))
+                    .order_by(table.c.seq)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            sent: list[int] = []
+            try:
+                for row in rows:
+                    await js.publish(
+                        row.type,
+                        row.payload.encode(),
+                        timeout=self.publish_timeout,
+                        headers={"Nats-Msg-Id": str(row.id)},
+                    )
+                    sent.append(row.seq)
+            finally:  # what was published is marked, even when a later publish failed
+                if sent:
+                    await session.execute(update(table).where(table.c.seq.in_(sent)).values(sent_at=func.now()))
+                    PUBLISHED.labels(outbox=table.fullname).inc(len(sent))
+        return len(sent)
+
+    async def _try_lock(self, session: AsyncSession, subject: str) -> bool:
+        statement = select(func.pg_try_advisory_xact_lock(self.lock_class, func.hashtext(subject)))
+        return bool(await session.scalar(statement))
+
+    async def measure(self) -> None:
+        """Unsent rows and the oldest one's age, for /metrics."""
+        table = self.outbox
+        async with self.sessionmaker() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.extract("epoch", func.now() - func.min(table.c.created_at))).where(
+                        table.c.sent_at.is_(None)
+                    )
+                )
+            ).one()
+        UNSENT.labels(outbox=table.fullname).set(count)
+        OLDEST_UNSENT_AGE.labels(outbox=table.fullname).set(float(oldest or 0))
+
+    async def _housekeeping(self) -> None:
+        """Measure at most once a second; delete rows sent over `keep_sent` ago at most once a minute."""
+        now = time.monotonic()
+        if now - self._last_measure >= 1:
+            self._last_measure = now
+            await self.measure()
+        if now - self._last_cleanup < 60:
+            return
+        self._last_cleanup = now
+        table = self.outbox
+        async with self.sessionmaker.begin() as session:
+            await session.execute(delete(table).where(table.c.sent_at < func.now() - self.keep_sent))

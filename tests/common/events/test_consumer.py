@@ -1,0 +1,117 @@
+"""Durable consumers against a real JetStream: applied once, acked after commit, dead letters past the limit."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+
+from nats.aio.client import Client
+from nats.js.errors import NotFoundError
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from microshop.common.events.broker import DEAD_LETTERS, declare_streams
+from microshop.common.events.consumer import Consumer, Handler, Subscription
+from microshop.common.events.envelope import Event
+from tests.common.events.support import LIMITS, throwaway_stream
+
+
+def noting(applied: Table) -> Handler:
+    """A handler that records each event it applies."""
+
+    async def note(session: AsyncSession, event: Event) -> None:
+        await session.execute(insert(applied).values(event_id=event.id, note=event.data.get("note", "")))
+
+    return note
+
+
+async def notes(sessionmaker: async_sessionmaker[AsyncSession], applied: Table) -> list[str]:
+    async with sessionmaker() as session:
+        return list(await session.scalars(select(applied.c.note).order_by(applied.c.note)))
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 15) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def consumer_for(subscription: Subscription, sessionmaker: async_sessionmaker[AsyncSession], js: object) -> Consumer:
+    async def jetstream() -> object:
+        return js
+
+    return Consumer(subscription, sessionmaker=sessionmaker, jetstream=jetstream)  # type: ignore[arg-type]
+
+
+async def publish(js: object, subject: str, event: Event, msg_id: str | None = None) -> None:
+    await js.publish(subject, event.to_json(), headers={"Nats-Msg-Id": msg_id or str(event.id)})  # type: ignore[attr-defined]
+
+
+async def test_a_redelivered_or_duplicated_event_is_applied_once(
+    nc: Client, processed: Table, applied: Table, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with throwaway_stream(nc) as (js, stream, prefix):
+        subscription = Subscription(
+            durable=f"once-{prefix}",
+            stream=stream.name,
+            subjects=(f"{prefix}.>",),
+            handler=noting(applied),
+            processed=processed,
+        )
+        first = Event(type=f"{prefix}.thing.changed", source="test", subject="thing:1", data={"note": "first"})
+        second = Event(type=f"{prefix}.thing.changed", source="test", subject="thing:1", data={"note": "second"})
+        await publish(js, first.type, first)
+        await publish(js, first.type, first, msg_id="another-message-id")  # the same event, published twice
+        await publish(js, second.type, second)
+        task = asyncio.create_task(consumer_for(subscription, sessionmaker, js).run())
+        try:
+            await until(lambda: _count(js, stream.name, subscription.durable, 0))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        assert await notes(sessionmaker, applied) == ["first", "second"]
+
+
+async def test_a_poison_event_goes_to_the_dead_letters_and_the_consumer_keeps_going(
+    nc: Client, processed: Table, applied: Table, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async def refuse_poison(session: AsyncSession, event: Event) -> None:
+        if event.data.get("note") == "poison":
+            raise ValueError("cannot apply this one")
+        await noting(applied)(session, event)
+
+    js = nc.jetstream()
+    await declare_streams(js, [DEAD_LETTERS], LIMITS)
+    async with throwaway_stream(nc) as (js, stream, prefix):
+        durable = f"poison-{prefix}"
+        subscription = Subscription(
+            durable=durable,
+            stream=stream.name,
+            subjects=(f"{prefix}.>",),
+            handler=refuse_poison,
+            processed=processed,
+            max_deliver=3,
+        )
+        dead = await js.subscribe(f"deadletter.{durable}")
+        for label in ("poison", "after"):
+            event = Event(type=f"{prefix}.thing.changed", source="test", subject=label, data={"note": label})
+            await publish(js, event.type, event)
+        await js.publish(f"{prefix}.thing.changed", b"{not json", headers={"Nats-Msg-Id": uuid.uuid4().hex})
+        task = asyncio.create_task(consumer_for(subscription, sessionmaker, js).run())
+        try:
+            letters = [await dead.next_msg(timeout=30), await dead.next_msg(timeout=30)]
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        assert await notes(sessionmaker, applied) == ["after"]
+        errors = sorted(letter.headers["Microshop-Error"] for letter in letters if letter.headers)
+        assert errors[0].startswith("ValueError: cannot apply this one") and errors[1].startswith("unreadable event")
+        assert {letter.headers["Microshop-Consumer"] for letter in letters if letter.headers} == {durable}
+
+
+async def _count(js: object, stream: str, durable: str, pending: int) -> bool:
+    try:
+        info = await js.consumer_info(stream, durable)  # type: ignore[attr-defined]
+    except NotFoundError:  # not declared yet
+        return False
+    return bool(info.num_pending == pending and info.num_ack_pending == 0 and info.delivered.consumer_seq > 0)
