@@ -165,6 +165,8 @@ def test_first_dev_run_loads_the_demo_shop_and_a_second_run_loads_nothing_twice(
     [
         ({"MICROSHOP_ENV": "production", "JWT_ALGORITHM": "HS256"}, "JWT_SECRET"),
         ({"BCRYPT_ROUNDS": "3"}, "BCRYPT_ROUNDS"),
+        ({"NATS_URL": "http://user:s3cr3t-pw@broker.example:4222"}, "NATS_URL"),
+        ({"EVENTS_DUPLICATE_WINDOW_SECONDS": "700000"}, "EVENTS_DUPLICATE_WINDOW_SECONDS"),
     ],
 )
 def test_invalid_settings_are_one_line_naming_the_setting(env: dict[str, str], named: str) -> None:
@@ -172,3 +174,4 @@ def test_invalid_settings_are_one_line_naming_the_setting(env: dict[str, str], n
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and named in result.stderr
+    assert "s3cr3t-pw" not in result.stderr
