@@ -3,7 +3,10 @@
 import asyncio
 import os
 import socket
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
@@ -47,7 +50,7 @@ def test_the_throwaway_broker_is_never_the_machines_nor_make_runs(test_nats: Tes
     assert os.environ["NATS_URL"] == test_nats.url, "what the tests start connects to it"
 
 
-async def _publish_and_count(url: str, stream: str) -> int:
+async def publish_and_count(url: str, stream: str) -> int:
     broker = TestBroker(url=url)
     async with broker.connect() as client:
         jetstream = client.jetstream()
@@ -57,12 +60,18 @@ async def _publish_and_count(url: str, stream: str) -> int:
         return (await jetstream.stream_info(stream)).state.messages
 
 
+def run_in_thread(coroutine: Coroutine[Any, Any, int]) -> int:
+    """asyncio.run on a worker thread: the session's event loop on this thread stays as it is."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_streams_are_kept_on_disk_and_a_stop_leaves_nothing_running(tmp_path: Path) -> None:
     server = throwaway_server(tmp_path / "nats")
     server.start()
     pid = server.running_pid()
     assert pid is not None and psutil.Process(pid).is_running()
-    assert asyncio.run(_publish_and_count(server.url, "KEPT")) == 1
+    assert run_in_thread(publish_and_count(server.url, "KEPT")) == 1
     assert "JetStream" in server.log_file.read_text(), "the server logs to its data dir"
 
     # Another handle on the same data dir (as `microshop broker stop` has) finds and stops it.
@@ -72,7 +81,7 @@ def test_streams_are_kept_on_disk_and_a_stop_leaves_nothing_running(tmp_path: Pa
 
     server.start()
     try:
-        assert asyncio.run(_publish_and_count(server.url, "KEPT")) == 1, "the stream survived the restart"
+        assert run_in_thread(publish_and_count(server.url, "KEPT")) == 1, "the stream survived the restart"
         assert (server.data_dir / "jetstream").is_dir()
     finally:
         server.stop()

@@ -72,12 +72,10 @@ async def _ask_jetstream(servers: list[str], seconds: float) -> None:
 
 
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
-    """asyncio.run, also from a thread whose event loop is running (a fixture inside an async test)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coroutine)
-        return
+    """Run a coroutine to its end in a thread of its own: callable from any code, an event loop running or not.
+
+    (`asyncio.run` on the caller's thread would also reset that thread's current event loop.)
+    """
     failure: list[BaseException] = []
 
     def target() -> None:
@@ -86,7 +84,7 @@ def _run(coroutine: Coroutine[Any, Any, None]) -> None:
         except BaseException as exc:
             failure.append(exc)
 
-    worker = threading.Thread(target=target)
+    worker = threading.Thread(target=target, name="nats-probe")
     worker.start()
     worker.join()
     if failure:
