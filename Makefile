@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HAS_WEB := $(wildcard web/package.json)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json -type f 2>/dev/null)
 
-.PHONY: install run test lint format test-external bench web clean lock-runtime api-types
+.PHONY: install run test lint format test-external test-external-broker bench web clean lock-runtime api-types
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ install: $(VENV)/.installed $(if $(HAS_WEB),web/node_modules/.installed)
 
 web: $(if $(HAS_WEB),web/dist/index.html)
 
-## Start the database, the three services and the web app (Ctrl-C stops everything).
+## Start the broker, the database, the three services and the web app (Ctrl-C stops everything).
 run: install web
 	$(PY) -m microshop.cli run
 
@@ -49,6 +49,11 @@ format:
 ## The database-backed tests again, on an external server: make test-external TEST_DATABASE_URL=postgresql://...
 test-external: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not browser and not e2e"
+
+## The broker-backed tests again, on an external NATS with JetStream: make test-external-broker TEST_NATS_URL=nats://...
+## (they create and delete only streams named with their session's prefix)
+test-external-broker: install
+	TEST_NATS_URL=$(TEST_NATS_URL) $(PY) -m pytest -m broker
 
 ## Benchmarks beside their floors (needs wrk: apt-get install -y wrk); BENCH_ARGS="--workers 1" etc.
 bench: install

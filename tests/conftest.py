@@ -1,11 +1,12 @@
-"""Fixtures every test may use: PostgreSQL databases, test tokens, the whole system as real processes.
+"""Fixtures every test may use: PostgreSQL databases, the NATS broker, test tokens, the whole system as real processes.
 
 Tests run on real PostgreSQL: the embedded server (or the one in `TEST_DATABASE_URL`), every
 service migrated once into a template database, and a fresh copy of it for each test module.
+They run on a real NATS JetStream too: a throwaway embedded server (or the one in `TEST_NATS_URL`),
+whose URL is every service's `NATS_URL` in the session, so no test reaches `make run`'s broker.
 """
 
 import asyncio
-import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -14,32 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from microshop.common.migrations import SERVICES, upgrade
 from microshop.devtools.embedded_db import EmbeddedPostgres, free_port
-from tests.support.broker import throwaway_nats
+from tests.support.broker import TestBroker, throwaway_server
 from tests.support.postgres import TestPostgres, asyncpg_dsn, unique_name
 from tests.support.system import System, start_system
 from tests.support.tokens import TokenFactory
-
-
-@pytest.fixture(scope="session", autouse=True)
-def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The broker of this test run: a throwaway nats-server, or the one in TEST_NATS_URL.
-
-    Set as NATS_URL for the whole run, so no app or process a test starts ever talks to the
-    broker of a `make run` on this machine.
-    """
-    url = os.environ.get("TEST_NATS_URL")
-    previous = os.environ.get("NATS_URL")
-    with contextlib.ExitStack() as stack:
-        if not url:
-            url = stack.enter_context(throwaway_nats(tmp_path_factory.mktemp("nats")))
-        os.environ["NATS_URL"] = url
-        try:
-            yield url
-        finally:
-            if previous is None:
-                os.environ.pop("NATS_URL", None)
-            else:
-                os.environ["NATS_URL"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +34,38 @@ def test_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPost
         yield TestPostgres(admin_url=server.url())
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+async def test_nats(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestBroker]:
+    """An embedded NATS with JetStream on a free port (never 4222 or 4223), or the server in TEST_NATS_URL.
+
+    On TEST_NATS_URL only the streams this session created (TestBroker.stream names) are deleted afterwards.
+    """
+    external = os.environ.get("TEST_NATS_URL")
+    if external:
+        broker = TestBroker(url=external)
+        yield broker
+        await broker.delete_own_streams()
+        return
+    server = throwaway_server(tmp_path_factory.mktemp("nats") / "data")
+    await asyncio.to_thread(server.start)
+    try:
+        yield TestBroker(url=server.url)
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_use_the_test_broker(test_nats: TestBroker) -> Iterator[None]:
+    """NATS_URL for everything the tests start (apps in process, `ServiceProcess`es): the test broker."""
+    previous = os.environ.get("NATS_URL")
+    os.environ["NATS_URL"] = test_nats.url
+    yield
+    if previous is None:
+        os.environ.pop("NATS_URL", None)
+    else:
+        os.environ["NATS_URL"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +105,13 @@ async def system_database(test_postgres: TestPostgres, template_database: str) -
 
 
 @pytest.fixture(scope="session")
-def system(system_database: str, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def system(
+    system_database: str, tokens: TokenFactory, test_nats: TestBroker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
     """auth, inventory and products as real processes, shared by every cross-process test."""
-    yield from start_system(database_url=system_database, tokens=tokens, work_dir=tmp_path_factory.mktemp("system"))
+    yield from start_system(
+        database_url=system_database,
+        nats_url=test_nats.url,
+        tokens=tokens,
+        work_dir=tmp_path_factory.mktemp("system"),
+    )

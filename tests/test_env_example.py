@@ -8,7 +8,7 @@ from microshop.common.settings import ServiceSettings
 from microshop.inventory.config import InventorySettings
 from microshop.products.config import ProductsSettings
 
-RUNNER_SETTINGS = {"EMBEDDED_DB_PORT", "EMBEDDED_DB_DIR", "EMBEDDED_NATS_PORT", "WEB_PORT"}
+RUNNER_SETTINGS = {"EMBEDDED_DB_PORT", "EMBEDDED_DB_DIR", "EMBEDDED_NATS_PORT", "EMBEDDED_NATS_DIR", "WEB_PORT"}
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
 

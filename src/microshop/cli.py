@@ -1,8 +1,8 @@
-"""`microshop serve | migrate | create-admin`, and the developer's `run | db | seed-demo`.
+"""`microshop serve | migrate | create-admin`, and the developer's `run | db | broker | seed-demo`.
 
 Only production modules are imported at the top: `microshop serve` is the service image's
-entrypoint. The dev commands import `microshop.devtools` (honcho, the embedded PostgreSQL,
-the demo shop; the optional extra `microshop[local]`) inside their handlers.
+entrypoint. The dev commands import `microshop.devtools` (honcho, the embedded PostgreSQL and
+NATS, the demo shop; the optional extra `microshop[local]`) inside their handlers.
 """
 
 import argparse
@@ -79,8 +79,20 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broker(args: argparse.Namespace) -> int:
+    """Start or stop the embedded NATS server (JetStream)."""
+    runner = _devtools("runner")
+    broker = runner.embedded_broker()
+    if args.action == "start":
+        runner.start_broker(broker)
+        print(broker.url)
+    else:
+        broker.stop()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Database, migrations, the three services and the web app, until Ctrl-C."""
+    """Broker, database, migrations, the three services and the web app, until Ctrl-C."""
     runner = _devtools("runner")
     return runner.run_all(workers=args.workers, with_web=not args.no_web)
 
@@ -155,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop"])
     db.set_defaults(handler=cmd_db)
+
+    broker = commands.add_parser("broker", help="the embedded NATS server (JetStream)")
+    broker.add_argument("action", choices=["start", "stop"])
+    broker.set_defaults(handler=cmd_broker)
     return parser
 
 

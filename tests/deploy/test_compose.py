@@ -1,11 +1,21 @@
-"""compose.yaml: valid Compose, and the seed's containers, ports and commands (sections 6-7)."""
+"""compose.yaml: valid Compose (v2 and docker-compose 1.29), the seed's containers, ports and commands, the broker."""
 
 import json
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 
-from tests.deploy.support import DEPLOY, ROOT, compose, compose_env, compose_raw, is_service_image
+from tests.deploy.support import (
+    DEPLOY,
+    ROOT,
+    compose,
+    compose_env,
+    compose_raw,
+    is_service_image,
+    make_settings,
+    served_service,
+)
 
 # The seed's container names and host ports, published on this machine's loopback only.
 SEED_CONTAINERS = {
@@ -26,6 +36,15 @@ def test_compose_file_matches_the_compose_specification() -> None:
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(compose_raw())]
     assert errors == []
+
+
+def test_compose_file_is_valid_for_docker_compose_1_29() -> None:
+    """Debian's docker-compose 1.29 validates the file (after interpolation) against its own, older schema."""
+    schema = json.loads((DEPLOY / "schemas" / "compose-1.29.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(compose())]
+    assert errors == []
+    assert list(validator.iter_errors({"name": "microshop", "services": {}})), "1.29 refuses a top-level name"
 
 
 def test_schema_rejects_what_compose_would_reject() -> None:
@@ -144,3 +163,38 @@ def test_read_only_service_containers_can_write_where_their_settings_point() -> 
             assert env["JWT_PRIVATE_KEY_FILE"].rsplit("/", 1)[0] in writable, name
         if name != "migrate":
             assert "PROMETHEUS_MULTIPROC_DIR" in env and "/tmp" in writable, name
+
+
+def api_services() -> dict[str, dict]:
+    return {
+        name: service
+        for name, service in compose()["services"].items()
+        if is_service_image(service) and name != "migrate"
+    }
+
+
+def test_broker_is_nats_with_jetstream_on_a_named_volume_and_healthy_only_with_jetstream() -> None:
+    nats = compose()["services"]["nats"]
+    image, _, tag = nats["image"].partition(":")
+    assert image == "nats" and tag[:1].isdigit(), "the official image at a pinned version"
+    command = nats["command"]
+    assert "-js" in command
+    store = command[command.index("-sd") + 1]
+    monitor = command[command.index("-m") + 1]
+    (mount,) = nats["volumes"]
+    source, target = mount.split(":")[:2]
+    assert target == store and source in compose()["volumes"]
+    test = nats["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "wget"]
+    assert f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true" in test
+    assert "ports" not in nats, "only the services on the compose network reach the broker"
+
+
+@pytest.mark.parametrize("name", ["auth-service", "inventory-service", "products-service"])
+def test_every_api_service_reaches_the_broker_once_it_is_healthy(name: str) -> None:
+    service = api_services()[name]
+    assert service["depends_on"]["nats"]["condition"] == "service_healthy"
+    settings = make_settings(served_service(service["command"]), compose_env(service))
+    (server,) = settings.nats_servers
+    parts = urlsplit(server)
+    assert (parts.scheme, parts.hostname, parts.port) == ("nats", "nats", 4222)  # the image's client port

@@ -131,8 +131,12 @@ def test_images_healthcheck_is_the_liveness_path() -> None:
 
 
 def service_urls(env: dict[str, Any]) -> dict[str, str]:
-    """AUTH_URL / INVENTORY_URL and friends: which service each names."""
-    return {key: value for key, value in env.items() if key.endswith("_URL") and "DATABASE" not in key and value}
+    """AUTH_URL / INVENTORY_URL and friends: which service each names (database and broker URLs are checked apart)."""
+    return {
+        key: value
+        for key, value in env.items()
+        if key.endswith("_URL") and "DATABASE" not in key and key != "NATS_URL" and value
+    }
 
 
 def assert_url_names_its_service(variable: str, url: str) -> None:

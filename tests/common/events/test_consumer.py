@@ -4,15 +4,18 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
+import pytest
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from microshop.common.events.broker import DEAD_LETTERS, declare_streams
+from microshop.common.events.broker import Stream, declare_streams
 from microshop.common.events.consumer import Consumer, Handler, Subscription
 from microshop.common.events.envelope import Event
 from tests.common.events.support import LIMITS, throwaway_stream
+
+pytestmark = pytest.mark.broker
 
 
 def noting(applied: Table) -> Handler:
@@ -80,10 +83,11 @@ async def test_a_poison_event_goes_to_the_dead_letters_and_the_consumer_keeps_go
             raise ValueError("cannot apply this one")
         await noting(applied)(session, event)
 
-    js = nc.jetstream()
-    await declare_streams(js, [DEAD_LETTERS], LIMITS)
     async with throwaway_stream(nc) as (js, stream, prefix):
         durable = f"poison-{prefix}"
+        # This consumer's dead letters only, so a shared server keeps no stream of ours afterwards.
+        letters_stream = Stream(f"D{stream.name}", (f"deadletter.{durable}",))
+        await declare_streams(js, [letters_stream], LIMITS)
         subscription = Subscription(
             durable=durable,
             stream=stream.name,
@@ -107,6 +111,7 @@ async def test_a_poison_event_goes_to_the_dead_letters_and_the_consumer_keeps_go
         errors = sorted(letter.headers["Microshop-Error"] for letter in letters if letter.headers)
         assert errors[0].startswith("ValueError: cannot apply this one") and errors[1].startswith("unreadable event")
         assert {letter.headers["Microshop-Consumer"] for letter in letters if letter.headers} == {durable}
+        await js.delete_stream(letters_stream.name)
 
 
 async def _count(js: object, stream: str, durable: str, pending: int) -> bool:

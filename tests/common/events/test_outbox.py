@@ -14,6 +14,8 @@ from microshop.common.events.envelope import Event
 from microshop.common.events.outbox import OutboxRelay, record
 from tests.common.events.support import stream_messages, throwaway_stream
 
+pytestmark = pytest.mark.broker
+
 
 def relay_for(
     outbox: Table, sessionmaker: async_sessionmaker[AsyncSession], js: object, **options: object
