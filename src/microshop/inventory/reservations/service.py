@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from microshop.common.db import own_transaction
+from microshop.common.db import AnyRow, own_transaction
 from microshop.common.errors import InsufficientStock, ServiceUnavailable
+from microshop.inventory import events
 from microshop.inventory.errors import ReferenceConflict, ReservationNotFound, ReservationReleased
 from microshop.inventory.reservations import repository
 from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead
@@ -37,8 +38,12 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
     if row is None:
         await attempt.rollback()
         return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
-    short = await _take_all(session, items, reference=request.reference, actor=actor)
+    taken, short = await _take_all(session, items, reference=request.reference, actor=actor)
     if not short:
+        for stock_row in taken:
+            await events.stock_changed(
+                session, product_id=stock_row.product_id, stock=stock_row.stock, version=stock_row.version
+            )
         await attempt.commit()
         return ReserveOutcome(ReservationRead.model_validate(row), created=True)
     await attempt.rollback()  # lets go of the claim and of the stock rows it locked
@@ -68,13 +73,16 @@ def _replay(row: Any, items: list[dict[str, int]]) -> ReservationRead:
 
 async def _take_all(
     session: AsyncSession, items: list[dict[str, int]], *, reference: str, actor: str
-) -> list[dict[str, int]]:
-    """Decrement every item (with its movement) in product-id order, all or nothing; the shortage if not."""
+) -> tuple[list[AnyRow], list[dict[str, int]]]:
+    """Decrement every item (with its movement) in product-id order, all or nothing.
+
+    The stock rows as taken and no shortage, or no rows and the shortage.
+    """
     failed: dict[str, int] = {}
     for _ in range(TAKE_ATTEMPTS):
-        failed = await _take_in_order(session, items, reference=reference, actor=actor)
+        taken, failed = await _take_in_order(session, items, reference=reference, actor=actor)
         if not failed:
-            return []
+            return taken, []
         stock = await stock_repository.stock_of(session, [item["product_id"] for item in items])
         short = [
             {
@@ -86,30 +94,34 @@ async def _take_all(
             if stock.get(item["product_id"], 0) < item["quantity"]
         ]
         if short:
-            return short
+            return [], short
     available = (await stock_repository.stock_of(session, [failed["product_id"]])).get(failed["product_id"], 0)
-    return [{"product_id": failed["product_id"], "requested": failed["quantity"], "available": available}]
+    return [], [{"product_id": failed["product_id"], "requested": failed["quantity"], "available": available}]
 
 
 async def _take_in_order(
     session: AsyncSession, items: list[dict[str, int]], *, reference: str, actor: str
-) -> dict[str, int]:
-    """One conditional UPDATE per item; on the first short item, undo the others and return it."""
+) -> tuple[list[AnyRow], dict[str, int]]:
+    """One conditional UPDATE per item: the rows taken; on the first short item, undo the others and return it."""
 
-    async def take(item: dict[str, int]) -> bool:
+    async def take(item: dict[str, int]) -> AnyRow | None:
         return await stock_repository.take_stock_logged(
             session, **item, reason="reservation", reference=reference, actor=actor
         )
 
     if len(items) == 1:  # nothing to undo when the only item is short
-        return {} if await take(items[0]) else items[0]
+        row = await take(items[0])
+        return ([row], {}) if row is not None else ([], items[0])
     savepoint = await session.begin_nested()
+    taken = []
     for item in items:
-        if not await take(item):
+        row = await take(item)
+        if row is None:
             await savepoint.rollback()
-            return item
+            return [], item
+        taken.append(row)
     await savepoint.commit()
-    return {}
+    return taken, {}
 
 
 async def get(session: AsyncSession, *, reference: str) -> ReservationRead:
@@ -139,7 +151,10 @@ async def release(session: AsyncSession, *, reference: str, reason: str, actor: 
     if row.status == "committed":
         items = sorted(row.items, key=lambda item: item["product_id"])
         for item in items:
-            await stock_repository.add_stock(session, item["product_id"], item["quantity"])
+            stock_row = await stock_repository.add_stock(session, item["product_id"], item["quantity"])
+            await events.stock_changed(
+                session, product_id=stock_row.product_id, stock=stock_row.stock, version=stock_row.version
+            )
         await stock_repository.add_movements(
             session,
             [

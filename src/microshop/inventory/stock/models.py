@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, String, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microshop.inventory.base import Base
@@ -20,6 +20,9 @@ class InventoryItem(Base):
     product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     stock: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    # +1 in the very statement that changes `stock` (a new row starts at 1), so readers of the
+    # inventory.stock.changed events can tell a newer stock from an older one.
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("1"))
 
 
 class Movement(Base):

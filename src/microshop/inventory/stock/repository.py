@@ -13,7 +13,7 @@ from microshop.inventory.stock.models import InventoryItem, Movement
 
 inventory = table_of(InventoryItem)
 movements = table_of(Movement)
-ITEM_COLUMNS = (inventory.c.product_id, inventory.c.stock, inventory.c.updated_at)
+ITEM_COLUMNS = (inventory.c.product_id, inventory.c.stock, inventory.c.updated_at, inventory.c.version)
 
 
 async def get(session: AsyncSession, product_id: int) -> AnyRow | None:
@@ -34,11 +34,15 @@ async def list_items(
     return await paginate(session, query, page)
 
 
-async def ensure_row(session: AsyncSession, product_id: int) -> None:
-    """Create the product's row with stock 0 (no movement needed: the sum of no deltas is 0)."""
-    await session.execute(
-        insert(inventory).values(product_id=product_id, stock=0).on_conflict_do_nothing(index_elements=["product_id"])
+async def create_row(session: AsyncSession, product_id: int, stock: int) -> AnyRow | None:
+    """Create the product's row with this stock at version 1; None when it exists already."""
+    statement = (
+        insert(inventory)
+        .values(product_id=product_id, stock=stock, version=1)
+        .on_conflict_do_nothing(index_elements=["product_id"])
+        .returning(*ITEM_COLUMNS)
     )
+    return (await session.execute(statement)).first()
 
 
 async def lock_stock(session: AsyncSession, product_id: int) -> int:
@@ -52,18 +56,22 @@ async def set_stock(session: AsyncSession, product_id: int, stock: int) -> AnyRo
     statement = (
         update(inventory)
         .where(inventory.c.product_id == product_id)
-        .values(stock=stock, updated_at=func.now())
+        .values(stock=stock, version=inventory.c.version + 1, updated_at=func.now())
         .returning(*ITEM_COLUMNS)
     )
     return (await session.execute(statement)).one()
 
 
 async def add_stock(session: AsyncSession, product_id: int, quantity: int) -> AnyRow:
-    """Add units, creating the row if needed."""
-    row = insert(inventory).values(product_id=product_id, stock=quantity)
+    """Add units, creating the row (at version 1) if needed."""
+    row = insert(inventory).values(product_id=product_id, stock=quantity, version=1)
     statement = row.on_conflict_do_update(
         index_elements=["product_id"],
-        set_={"stock": inventory.c.stock + row.excluded.stock, "updated_at": func.now()},
+        set_={
+            "stock": inventory.c.stock + row.excluded.stock,
+            "version": inventory.c.version + 1,
+            "updated_at": func.now(),
+        },
     ).returning(*ITEM_COLUMNS)
     return (await session.execute(statement)).one()
 
@@ -73,7 +81,7 @@ async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> A
     statement = (
         update(inventory)
         .where(inventory.c.product_id == product_id, inventory.c.stock >= quantity)
-        .values(stock=inventory.c.stock - quantity, updated_at=func.now())
+        .values(stock=inventory.c.stock - quantity, version=inventory.c.version + 1, updated_at=func.now())
         .returning(*ITEM_COLUMNS)
     )
     return (await session.execute(statement)).first()
@@ -81,18 +89,20 @@ async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> A
 
 async def take_stock_logged(
     session: AsyncSession, *, product_id: int, quantity: int, reason: str, reference: str, actor: str
-) -> bool:
-    """`take_stock` and its movement in one statement, so a hot row is locked only until commit."""
+) -> AnyRow | None:
+    """`take_stock` and its movement in one statement, so a hot row is locked only until commit; None when short."""
     taken = (
         update(inventory)
         .where(inventory.c.product_id == product_id, inventory.c.stock >= quantity)
-        .values(stock=inventory.c.stock - quantity, updated_at=func.now())
-        .returning(inventory.c.product_id)
+        .values(stock=inventory.c.stock - quantity, version=inventory.c.version + 1, updated_at=func.now())
+        .returning(*ITEM_COLUMNS)
         .cte("taken")
     )
     values = select(taken.c.product_id, literal(-quantity), literal(reason), literal(reference), literal(actor))
-    statement = insert(movements).from_select(["product_id", "delta", "reason", "reference", "actor"], values)
-    return (await session.execute(statement.returning(movements.c.id))).first() is not None
+    columns = ["product_id", "delta", "reason", "reference", "actor"]
+    logged = insert(movements).from_select(columns, values).cte("logged")
+    # The movement is a data-modifying CTE: PostgreSQL runs it although the query reads only `taken`.
+    return (await session.execute(select(taken).add_cte(logged))).first()
 
 
 async def stock_of(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, int]:

@@ -21,6 +21,7 @@ from microshop.inventory.stock.schemas import (
     StockEntry,
     StockUpdate,
     StockWrite,
+    VersionedItemRead,
 )
 
 router = APIRouter(route_class=AuthDocumentedRoute, prefix="/inventory", tags=["inventory"])
@@ -46,14 +47,14 @@ async def batch_ids(
     return ids
 
 
-@router.get("", response_model=Page[InventoryItemRead])
+@router.get("", response_model=Page[VersionedItemRead])
 async def list_inventory(
     session: SessionDep,
     _: AnyCaller,
     product_ids: Annotated[list[int] | None, Depends(batch_ids)],
     query: Annotated[InventoryQuery, Query()],
-) -> Page[InventoryItemRead]:
-    """List stock by product id; `product_ids` answers a batch lookup in one page."""
+) -> Page[VersionedItemRead]:
+    """List stock in product-id order, each row with its version; `product_ids` answers a batch lookup in one page."""
     return await service.list_items(session, query=query, product_ids=product_ids)
 
 
@@ -69,10 +70,10 @@ async def write_stock(
 
 @router.get(
     "/{product_id}",
-    response_model=InventoryItemRead,
+    response_model=VersionedItemRead,
     responses={404: error_response_schema("No inventory for this product")},
 )
-async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProductId) -> InventoryItemRead:
+async def get_inventory(session: SessionDep, _: AnyCaller, product_id: PathProductId) -> VersionedItemRead:
     """One product's stock."""
     return await service.get_item(session, product_id=product_id)
 

@@ -24,11 +24,21 @@ class MovementsQuery(PageParams):
 
 
 class InventoryItemRead(BaseModel):
+    """A stock write's answer."""
+
     model_config = ConfigDict(from_attributes=True)
 
     product_id: int
     stock: int
     updated_at: datetime
+
+
+class VersionedItemRead(InventoryItemRead):
+    """A stock read: a snapshot a reader of the inventory.stock.changed events can start from."""
+
+    version: int = Field(
+        description="Goes up by one with every change of this product's stock; the event of the change carries it"
+    )
 
 
 class StockUpdate(BaseModel):
