@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * List Inventory
-         * @description List stock by product id; `product_ids` answers a batch lookup in one page.
+         * @description List stock in product-id order, each row with its version; `product_ids` answers a batch lookup in one page.
          */
         get: operations["list_inventory_api_inventory_get"];
         put?: never;
@@ -209,7 +209,10 @@ export interface components {
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
         };
-        /** InventoryItemRead */
+        /**
+         * InventoryItemRead
+         * @description A stock write's answer.
+         */
         InventoryItemRead: {
             /** Product Id */
             product_id: number;
@@ -241,10 +244,10 @@ export interface components {
             /** Reference */
             reference: string | null;
         };
-        /** Page[InventoryItemRead] */
-        Page_InventoryItemRead_: {
+        /** Page[MovementRead] */
+        Page_MovementRead_: {
             /** Items */
-            items: components["schemas"]["InventoryItemRead"][];
+            items: components["schemas"]["MovementRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -252,10 +255,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[MovementRead] */
-        Page_MovementRead_: {
+        /** Page[VersionedItemRead] */
+        Page_VersionedItemRead_: {
             /** Items */
-            items: components["schemas"]["MovementRead"][];
+            items: components["schemas"]["VersionedItemRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -384,6 +387,26 @@ export interface components {
              */
             stock: number;
         };
+        /**
+         * VersionedItemRead
+         * @description A stock read: a snapshot a reader of the inventory.stock.changed events can start from.
+         */
+        VersionedItemRead: {
+            /** Product Id */
+            product_id: number;
+            /** Stock */
+            stock: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @description Goes up by one with every change of this product's stock; the event of the change carries it
+             */
+            version: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -415,7 +438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_InventoryItemRead_"];
+                    "application/json": components["schemas"]["Page_VersionedItemRead_"];
                 };
             };
             /** @description Malformed request (for example a body that cannot be parsed) */
@@ -797,7 +820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InventoryItemRead"];
+                    "application/json": components["schemas"]["VersionedItemRead"];
                 };
             };
             /** @description Malformed request (for example a body that cannot be parsed) */
