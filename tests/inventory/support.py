@@ -1,5 +1,6 @@
 """SQL checks of the inventory tests: rows read straight from the database, the stock-ledger invariant."""
 
+import json
 from typing import Any
 
 import asyncpg
@@ -26,3 +27,27 @@ async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]
 async def ledger_violations(database_url: str) -> list[asyncpg.Record]:
     """Products whose stock is not the sum of their movements, or is negative."""
     return await fetch(database_url, INVARIANT_SQL)
+
+
+async def stock_events(database_url: str, product_id: int) -> list[dict[str, Any]]:
+    """The events recorded in Inventory's outbox about one product, oldest first (their envelopes)."""
+    rows = await fetch(
+        database_url, "SELECT payload FROM inventory.outbox WHERE subject = $1 ORDER BY seq", f"product:{product_id}"
+    )
+    return [json.loads(row["payload"]) for row in rows]
+
+
+async def stock_changes(database_url: str, product_id: int) -> list[tuple[int, int]]:
+    """(stock, version) of each inventory.stock.changed event about one product, oldest first."""
+    changes = []
+    for event in await stock_events(database_url, product_id):
+        assert (event["type"], event["source"]) == ("inventory.stock.changed", "inventory")
+        assert event["data"]["product_id"] == product_id
+        changes.append((event["data"]["stock"], event["data"]["version"]))
+    return changes
+
+
+async def stock_row(database_url: str, product_id: int) -> tuple[int, int] | None:
+    """(stock, version) of one product's row, or None."""
+    rows = await fetch(database_url, "SELECT stock, version FROM inventory.inventory WHERE product_id = $1", product_id)
+    return (rows[0]["stock"], rows[0]["version"]) if rows else None
