@@ -7,6 +7,8 @@ import asyncpg
 
 from tests.support.postgres import asyncpg_dsn
 
+STOCK = "inventory.stock.changed"
+
 INVARIANT_SQL = """
 SELECT i.product_id, i.stock, coalesce(m.total, 0) AS ledger
 FROM inventory.inventory i
@@ -51,3 +53,25 @@ async def stock_row(database_url: str, product_id: int) -> tuple[int, int] | Non
     """(stock, version) of one product's row, or None."""
     rows = await fetch(database_url, "SELECT stock, version FROM inventory.inventory WHERE product_id = $1", product_id)
     return (rows[0]["stock"], rows[0]["version"]) if rows else None
+
+
+async def event_violations(database_url: str) -> list[str]:
+    """Products whose stock.changed events skip, repeat or reorder a version, are not one per movement,
+    or do not end at the row's stock and version (a row with no event is at version 1)."""
+    events: dict[int, list[tuple[int, int]]] = {}
+    for row in await fetch(database_url, "SELECT payload FROM inventory.outbox WHERE type = $1 ORDER BY seq", STOCK):
+        data = json.loads(row["payload"])["data"]
+        events.setdefault(data["product_id"], []).append((data["stock"], data["version"]))
+    moved = dict(await fetch(database_url, "SELECT product_id, count(*) FROM inventory.movements GROUP BY 1"))
+    violations = []
+    for product_id, stock, version in await fetch(
+        database_url, "SELECT product_id, stock, version FROM inventory.inventory"
+    ):
+        changes = events.get(product_id, [])
+        last = changes[-1] if changes else (stock, 1)
+        versions = [v for _, v in changes]
+        if versions != list(range(version - len(versions) + 1, version + 1)) or last != (stock, version):
+            violations.append(f"product {product_id} at {(stock, version)}: events {changes}")
+        if len(changes) != moved.get(product_id, 0):
+            violations.append(f"product {product_id}: {len(changes)} events, {moved.get(product_id, 0)} movements")
+    return violations

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from tests.inventory.support import fetch, ledger_violations
+from tests.inventory.support import event_violations, fetch, ledger_violations
 from tests.support.processes import ServiceProcess
 from tests.support.tokens import TokenFactory, bearer
 
@@ -59,6 +59,7 @@ async def test_200_single_unit_reservations_on_stock_50_sell_exactly_50(
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"insufficient_stock"}
     assert await stock_of(http, product_id) == 0
     assert await ledger_violations(database_url) == []
+    assert await event_violations(database_url) == []
 
 
 async def test_100_random_baskets_in_random_order_keep_the_ledger_exact(
@@ -87,6 +88,7 @@ async def test_100_random_baskets_in_random_order_keep_the_ledger_exact(
     for product_id in products:
         assert await stock_of(http, product_id) == initial - committed[product_id]
     assert await ledger_violations(database_url) == []
+    assert await event_violations(database_url) == []
     rows = await fetch(
         database_url,
         "SELECT status, count(*) FROM inventory.reservations WHERE reference LIKE 'basket-%' GROUP BY status",
@@ -117,6 +119,7 @@ async def test_same_reference_20_times_at_once_takes_once_and_releases_once(
     rows = await fetch(database_url, "SELECT delta FROM inventory.movements WHERE reference = 'same-ref' ORDER BY id")
     assert [row["delta"] for row in rows] == [-3, 3]
     assert await ledger_violations(database_url) == []
+    assert await event_violations(database_url) == []
 
 
 async def test_release_racing_a_late_reservation_never_loses_or_invents_units(
@@ -138,3 +141,28 @@ async def test_release_racing_a_late_reservation_never_loses_or_invents_units(
     assert dict(rows) == {"released": 40}
     assert await stock_of(http, product_id) == 100
     assert await ledger_violations(database_url) == []
+    assert await event_violations(database_url) == []
+
+
+async def test_concurrent_changes_of_every_kind_on_one_product_take_every_version_once(
+    http: httpx.AsyncClient, database_url: str
+) -> None:
+    """Entries, exits, sets, reservations and releases at once: one event per change, versions in order."""
+    product_id = 901
+    await set_stock(http, product_id, 1000)
+    moves = [{"product_id": product_id, "type": kind, "quantity": 1} for kind in ["in"] * 20 + ["out"] * 10]
+    sets = [{"product_id": product_id, "stock": 500 + n} for n in range(5)]
+    calls = [http.post("/api/inventory", json=body) for body in moves + sets]
+    for n in range(10):
+        reference = f"kinds-{n}"
+        calls.append(http.post("/api/inventory/reservations", json=reservation(reference, [(product_id, 2)])))
+        calls.append(http.post(f"/api/inventory/reservations/{reference}/release"))
+    responses = await asyncio.gather(*calls)
+    # A release that came first leaves a tombstone, and its reservation is refused: that changes nothing.
+    refused = [r for r in responses if r.status_code >= 300]
+    assert all(r.json()["error"]["code"] == "reservation_released" for r in refused), [r.text for r in refused]
+    rows = await fetch(database_url, "SELECT version FROM inventory.inventory WHERE product_id = $1", product_id)
+    moved = await fetch(database_url, "SELECT count(*) FROM inventory.movements WHERE product_id = $1", product_id)
+    assert rows[0]["version"] == moved[0]["count"]  # the first set made the row at 1, then +1 per movement
+    assert await ledger_violations(database_url) == []
+    assert await event_violations(database_url) == []

@@ -13,7 +13,7 @@ from microshop.inventory.reservations import service as reservations
 from microshop.inventory.reservations.schemas import ReservationCreate
 from microshop.inventory.stock import service as stock
 from microshop.inventory.stock.schemas import StockEntry
-from tests.inventory.support import fetch, ledger_violations, stock_changes, stock_row
+from tests.inventory.support import event_violations, fetch, ledger_violations, stock_changes, stock_row
 
 RESERVE = "/api/inventory/reservations"
 
@@ -231,3 +231,4 @@ async def test_concurrent_entries_take_every_version_once_in_order(
     assert all(level == version for level, version in changes)  # one unit per change
     assert changes[-1] == await stock_row(database_url, product_id) == (21, 21)
     assert await ledger_violations(database_url) == []
+    assert await event_violations(database_url) == []
