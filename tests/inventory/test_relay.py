@@ -1,30 +1,32 @@
-"""Inventory's outbox relay: stock changes reach JetStream, and the service serves while the broker is down."""
+"""Inventory's outbox relay: stock changes reach JetStream, and the service serves while the broker is down.
+
+Not marked `broker`: the app declares the real INVENTORY and DEAD_LETTERS streams, which on a shared
+TEST_NATS_URL belong to someone else; here they are the throwaway server's.
+"""
 
 import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 
-import nats
 import pytest
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from microshop.common.events.envelope import Event
-from microshop.devtools.embedded_db import free_port
 from microshop.inventory.app import create_app
 from microshop.inventory.config import InventorySettings
 from microshop.inventory.events import STOCK_CHANGED
 from tests.inventory.support import fetch
 from tests.support.apps import app_client, make_settings
+from tests.support.broker import TestBroker, free_broker_port
 from tests.support.tokens import TokenFactory, bearer
 
 
 @pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    client = await nats.connect(nats_url)
-    yield client
-    await client.close()
+async def nc(test_nats: TestBroker) -> AsyncIterator[Client]:
+    async with test_nats.connect() as client:
+        yield client
 
 
 async def unsent(database_url: str, product_id: int) -> list[str]:
@@ -37,10 +39,10 @@ async def unsent(database_url: str, product_id: int) -> list[str]:
 
 
 async def test_stock_changes_are_published_on_inventory_stock_changed(
-    database_url: str, nats_url: str, tokens: TokenFactory, nc: Client, new_product_id
+    database_url: str, test_nats: TestBroker, tokens: TokenFactory, nc: Client, new_product_id
 ) -> None:
     settings = make_settings(
-        InventorySettings, database_url=database_url, jwt_public_key=tokens.public_pem, nats_url=nats_url
+        InventorySettings, database_url=database_url, jwt_public_key=tokens.public_pem, nats_url=test_nats.url
     )
     app = create_app(settings)
     async with app_client(app, headers=bearer(tokens.service("products-service"))) as client:
@@ -88,7 +90,7 @@ async def test_with_the_broker_down_the_service_serves_and_the_event_waits(
         InventorySettings,
         database_url=database_url,
         jwt_public_key=tokens.public_pem,
-        nats_url=f"nats://127.0.0.1:{free_port()}",  # nothing listens there
+        nats_url=f"nats://127.0.0.1:{free_broker_port()}",  # nothing listens there
     )
     app = create_app(settings)
     async with asyncio.timeout(30), app_client(app, headers=bearer(tokens.service("products-service"))) as client:
