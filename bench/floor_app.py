@@ -1,8 +1,9 @@
 """The catalog page's floor: bare Starlette + asyncpg, no service hop, no ORM, no validation layer.
 
 It answers `GET /api/products?page=&page_size=` with the same JSON page as the products service
-(`{items, total, page, page_size}`, each item with `stock`), from the same product query plus one
-stock query on the inventory table, read directly. Run under uvicorn with as many workers as the
+(`{items, total, page, page_size}`, each item with `stock` and `stock_updated_at`), from the same
+SQL the service runs: the products joined with Products' stock read model, the total as a window
+count, one statement. Run under uvicorn with as many workers as the
 products service (bench/system.py); `FLOOR_DATABASE_DSN` names the database.
 """
 
@@ -20,13 +21,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 PRODUCTS_SQL = """
-SELECT id, name, description, price, image_url, features, created_at, updated_at, count(*) OVER () AS total
-FROM products.products
-WHERE archived_at IS NULL
-ORDER BY created_at DESC, id DESC
+SELECT p.id, p.name, p.description, p.price, p.image_url, p.features, p.created_at, p.updated_at,
+       s.stock, s.updated_at AS stock_updated_at, count(*) OVER () AS total
+FROM products.products p
+LEFT OUTER JOIN products.stock_levels s ON p.id = s.product_id
+WHERE p.archived_at IS NULL
+ORDER BY p.created_at DESC, p.id DESC
 LIMIT $1 OFFSET $2
 """
-STOCK_SQL = "SELECT product_id, stock FROM inventory.inventory WHERE product_id = ANY($1::bigint[])"
 
 
 def _instant(value: datetime) -> str:
@@ -51,8 +53,6 @@ async def list_products(request: Request) -> Response:
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as connection:
         rows = await connection.fetch(PRODUCTS_SQL, page_size, (page - 1) * page_size)
-        ids = [row["id"] for row in rows]
-        stock = dict(await connection.fetch(STOCK_SQL, ids)) if ids else {}
     items = [
         {
             "id": row["id"],
@@ -61,7 +61,8 @@ async def list_products(request: Request) -> Response:
             "price": str(row["price"]),
             "image_url": row["image_url"],
             "features": row["features"],
-            "stock": stock.get(row["id"], 0),
+            "stock": row["stock"] or 0,
+            "stock_updated_at": _instant(row["stock_updated_at"]) if row["stock_updated_at"] else None,
             "created_at": _instant(row["created_at"]),
             "updated_at": _instant(row["updated_at"]),
         }

@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 from aiosmtpd.controller import Controller
 from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.support.broker import throwaway_server
 from tests.support.mailbox import Mailbox
 from tests.support.processes import ServiceProcess
 from tests.support.system import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET
@@ -108,12 +109,14 @@ def start_system(
     log_dir.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="microshop-bench-pg-"))
     postgres = EmbeddedPostgres(data_dir=data_dir / "data", port=free_port(), host_auth="trust")
+    broker = throwaway_server(data_dir / "nats")
     tokens = TokenFactory(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     processes: list[ServiceProcess] = []
     try:
         postgres.start()
+        broker.start()
         asyncio.run(_create_databases(postgres.url()))
         for database in (DATABASE, FLOOR_DATABASE):
             for service in SERVICES:
@@ -121,7 +124,12 @@ def start_system(
         smtp.start()
         database_url = async_url(postgres.url(database=DATABASE))
         # As `make run` runs them (INFO logs, metrics), except the environment: "test" loads no demo data.
-        common = {"DATABASE_URL": database_url, "MICROSHOP_ENV": "test", "LOG_LEVEL": log_level}
+        common = {
+            "DATABASE_URL": database_url,
+            "NATS_URL": broker.url,
+            "MICROSHOP_ENV": "test",
+            "LOG_LEVEL": log_level,
+        }
         common["DB_POOL_SIZE"] = str(pool_size)
         auth = ServiceProcess.service(
             "auth",
@@ -171,5 +179,6 @@ def start_system(
             process.stop()
         if smtp._thread is not None:  # started
             smtp.stop()
+        broker.stop()
         postgres.stop()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -135,6 +135,23 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_projections(args: argparse.Namespace) -> int:
+    """Rebuild Products' read models from their sources (today: the stock levels, from Inventory)."""
+    import asyncio
+
+    from microshop.products.config import ProductsSettings
+    from microshop.products.stock.service import rebuild_from_settings
+
+    settings = ProductsSettings()
+    check_database("products", settings.database_url)
+    try:
+        rebuilt = asyncio.run(rebuild_from_settings(settings))
+    except Exception as exc:  # Inventory or Auth refusing or unreachable: one line naming what failed
+        raise ConfigurationError(f"projections rebuild: {exc or type(exc).__name__}") from None
+    print(f"stock levels rebuilt from Inventory: {rebuilt} products")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microshop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop"])
     db.set_defaults(handler=cmd_db)
+
+    projections = commands.add_parser("projections", help="Products' read models (stock levels)")
+    projections.add_argument("action", choices=["rebuild"], help="empty them and fill them again from the source")
+    projections.set_defaults(handler=cmd_projections)
 
     broker = commands.add_parser("broker", help="the embedded NATS server (JetStream)")
     broker.add_argument("action", choices=["start", "stop"])

@@ -13,6 +13,7 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from microshop.common.events.broker import Namespace
 from microshop.common.events.envelope import Event
 from microshop.inventory.app import create_app
 from microshop.inventory.config import InventorySettings
@@ -47,9 +48,11 @@ async def test_stock_changes_are_published_on_inventory_stock_changed(
     app = create_app(settings)
     async with app_client(app, headers=bearer(tokens.service("products-service"))) as client:
         await asyncio.wait_for(app.state.broker.jetstream(), timeout=20)  # the INVENTORY stream exists now
-        js = nc.jetstream()
+        js, namespace = nc.jetstream(), Namespace(settings.events_namespace)
         consumer = await js.pull_subscribe(
-            STOCK_CHANGED, stream="INVENTORY", config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+            namespace.subject(STOCK_CHANGED),
+            stream=namespace.stream("INVENTORY"),
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
         )
         a, b = new_product_id(), new_product_id()
         for pid in (a, b):
@@ -65,7 +68,7 @@ async def test_stock_changes_are_published_on_inventory_stock_changed(
                     await message.ack()
                     event = Event.from_json(message.data)
                     if event.data["product_id"] in (a, b):
-                        assert message.subject == STOCK_CHANGED
+                        assert message.subject == namespace.subject(STOCK_CHANGED)
                         published.append((event, dict(message.headers or {})))
         assert [(event.subject, event.data) for event, _ in published] == [
             (f"product:{a}", {"product_id": a, "stock": 7, "version": 1}),

@@ -1,11 +1,13 @@
 """Services in process: settings for a test and an HTTP client on the running app."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from microshop.common.settings import ServiceSettings
 
@@ -13,9 +15,21 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def make_settings(settings_class: type[SettingsT], **overrides: Any) -> SettingsT:
-    """Settings for a test: test environment, no `.env` file, the given overrides."""
+    """Settings for a test: test environment, no `.env` file, the given overrides.
+
+    Services on one test database share an events namespace, and no other database's services
+    see their events on the run's one broker.
+    """
     overrides.setdefault("environment", "test")
+    if "database_url" in overrides:
+        overrides.setdefault("events_namespace", events_namespace_for(overrides["database_url"]))
     return settings_class(_env_file=None, **overrides)
+
+
+def events_namespace_for(database_url: str) -> str:
+    """The events namespace of the services on this database (its name, as NATS and the setting accept)."""
+    name = make_url(database_url).database or "default"
+    return re.sub(r"[^a-z0-9_]", "_", name.lower())[-40:]
 
 
 @asynccontextmanager

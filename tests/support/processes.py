@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from microshop.devtools.embedded_db import free_port
+from tests.support.apps import events_namespace_for
 
 
 class ServiceProcess:
@@ -32,6 +33,8 @@ class ServiceProcess:
         port = port or free_port()
         argv = [sys.executable, "-m", "microshop.cli", "serve", service, "--workers", str(workers)]
         full_env = {"MICROSHOP_ENV": "test", f"{service.upper()}_PORT": str(port), **env}
+        if "DATABASE_URL" in full_env:  # the services of one database share an events namespace
+            full_env.setdefault("EVENTS_NAMESPACE", events_namespace_for(full_env["DATABASE_URL"]))
         return cls(service, argv, env=full_env, port=port, log_dir=log_dir)
 
     @property

@@ -103,7 +103,7 @@ def create_service_app(
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Request-ID", "X-Stock-Status", "Retry-After"],
+        expose_headers=["X-Request-ID", "Retry-After"],
     )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     install_error_handlers(app)

@@ -100,6 +100,8 @@ class ServiceSettings(BaseSettings):
     events_max_bytes: int = env_field(1024**3, "EVENTS_MAX_BYTES", ge=1024 * 1024)
     events_duplicate_window_seconds: int = env_field(120, "EVENTS_DUPLICATE_WINDOW_SECONDS", ge=1)
     events_replicas: int = env_field(1, "EVENTS_REPLICAS", ge=1, le=5)
+    # Several shops (or test databases) on one broker: subjects under `<namespace>.`, streams `<NAMESPACE>_...`.
+    events_namespace: str = env_field("", "EVENTS_NAMESPACE", pattern=r"^[a-z0-9_]{0,40}$")
 
     http_connect_timeout: float = env_field(2.0, "HTTP_CONNECT_TIMEOUT")
     http_read_timeout: float = env_field(5.0, "HTTP_READ_TIMEOUT")

@@ -13,6 +13,7 @@ from microshop.products.inventory_client import inventory_client_hook
 from microshop.products.orders.recovery import idempotency_cleanup_hook, recovery_hook
 from microshop.products.orders.router import checkout_router
 from microshop.products.orders.router import router as orders_router
+from microshop.products.stock.jobs import stock_bootstrap_hook, stock_events_hook, stock_reconcile_hook
 from microshop.products.storage import media_storage_hook, mount_media
 
 
@@ -25,7 +26,15 @@ def create_app(settings: ProductsSettings | None = None) -> FastAPI:
         description="Catalog, carts, checkout and orders.",
         routers=[catalog_router, cart_router, checkout_router, orders_router],
         upload_routers=[upload_router],
-        hooks=[inventory_client_hook, media_storage_hook, recovery_hook, idempotency_cleanup_hook],
+        hooks=[
+            inventory_client_hook,
+            media_storage_hook,
+            recovery_hook,
+            idempotency_cleanup_hook,
+            stock_events_hook,
+            stock_bootstrap_hook,
+            stock_reconcile_hook,
+        ],
     )
     app.state.image_decode_slots = asyncio.Semaphore(settings.image_decode_concurrency)
     mount_media(app, settings)

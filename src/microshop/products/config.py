@@ -36,6 +36,8 @@ class ProductsSettings(ServiceSettings):
     image_decode_concurrency: int = env_field(2, "IMAGE_DECODE_CONCURRENCY", ge=1, le=64)
 
     recovery_interval_seconds: float = env_field(60.0, "RECOVERY_INTERVAL_SECONDS")
+    # How often the stock read model is compared with Inventory's versions (drift is repaired and counted).
+    stock_reconcile_interval_seconds: float = env_field(300.0, "STOCK_RECONCILE_INTERVAL_SECONDS", gt=0)
     recovery_min_age_seconds: float = env_field(60.0, "RECOVERY_MIN_AGE_SECONDS")
     checkout_abandon_after_seconds: float = env_field(900.0, "CHECKOUT_ABANDON_AFTER")
     # How long an Idempotency-Key keeps its request and answer (Stripe keeps them 24 h).

@@ -7,9 +7,10 @@ idempotent calls). Anything that means "Inventory cannot answer now" becomes `In
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -22,14 +23,31 @@ from microshop.products.config import ProductsSettings
 
 log = structlog.get_logger(__name__)
 
-STOCK_READ_TIMEOUT_SECONDS = 1.0
-
 
 class InventoryUnavailable(ServiceUnavailable):
     code = "inventory_unavailable"
 
     def __init__(self, message: str = "Inventory is not available right now; please try again") -> None:
         super().__init__(message)
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """One of Inventory's stock rows, with the version that orders its changes."""
+
+    product_id: int
+    stock: int
+    version: int
+    updated_at: datetime
+
+
+def _level(item: dict[str, Any]) -> StockLevel:
+    return StockLevel(
+        product_id=int(item["product_id"]),
+        stock=int(item["stock"]),
+        version=int(item["version"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,8 @@ class Reservation:
     reference: str
     status: str
     short: list[Shortage] = field(default_factory=list)
+    # For a reservation just committed: the stock it left, so the buyer sees it at once.
+    levels: list[StockLevel] = field(default_factory=list)
 
 
 class ServiceTokens:
@@ -135,29 +155,14 @@ class InventoryClient:
             return response
         raise AssertionError("unreachable")
 
-    async def stock_for(self, product_ids: Iterable[int], **kw: Any) -> dict[int, int]:
-        """Stock of up to 200 products in one call; a product Inventory does not know has stock 0."""
-        ids = sorted(set(product_ids))
-        if not ids:
-            return {}
-        # A batch lookup answers every id in one page, whatever the page size.
-        response = await self._call("GET", "", params={"product_ids": ",".join(map(str, ids))}, **kw)
-        stock = {item["product_id"]: item["stock"] for item in response.json()["items"]}
-        return {product_id: stock.get(product_id, 0) for product_id in ids}
+    async def stock_page(self, *, page: int, page_size: int) -> tuple[list[StockLevel], int]:
+        """One page of Inventory's stock rows (by product id) with their versions, and how many there are."""
+        response = await self._call("GET", "", params={"page": page, "page_size": page_size})
+        body = response.json()
+        return [_level(item) for item in body["items"]], int(body["total"])
 
-    async def stock_or_none(self, product_ids: Iterable[int]) -> dict[int, int] | None:
-        """Like `stock_for`, but None when Inventory cannot answer (pages still render, stock unknown).
-
-        One try with a short timeout: a page shown without stock beats a page that waits for
-        retries against a hung Inventory (checkout, which needs the answer, keeps the retries).
-        """
-        try:
-            return await self.stock_for(product_ids, attempts=1, timeout=STOCK_READ_TIMEOUT_SECONDS)
-        except InventoryUnavailable:
-            return None
-
-    async def set_stock(self, product_id: int, stock: int, *, on_behalf_of: int | None = None) -> None:
-        """Set a product's absolute stock (the seed's upsert), recording the user it is done for."""
+    async def set_stock(self, product_id: int, stock: int, *, on_behalf_of: int | None = None) -> StockLevel:
+        """Set a product's absolute stock (the seed's upsert), recording the user it is done for; the row after."""
         response = await self._call(
             "POST",
             "",
@@ -167,6 +172,14 @@ class InventoryClient:
         )
         if response.status_code != 200:
             raise InventoryUnavailable(f"Inventory refused the stock update ({response.status_code})")
+        return await self.stock_level(product_id)
+
+    async def stock_level(self, product_id: int) -> StockLevel:
+        """One product's stock row with its version (a product Inventory does not know: stock 0, version 0)."""
+        response = await self._call("GET", f"/{product_id}")
+        if response.status_code == 404:
+            return StockLevel(product_id=product_id, stock=0, version=0, updated_at=datetime.now(UTC))
+        return _level(response.json())
 
     async def reserve(
         self, reference: str, items: Sequence[ReservationItem], *, on_behalf_of: int | None = None
@@ -213,7 +226,12 @@ def _acting_for(user_id: int | None) -> dict[str, str] | None:
 
 def _parse_reservation(body: dict[str, Any]) -> Reservation:
     short = [Shortage(**entry) for entry in body.get("short") or []]
-    return Reservation(reference=body["reference"], status=body["status"], short=short)
+    levels = [
+        StockLevel(product_id=level["product_id"], stock=level["stock"], version=level["version"], updated_at=now)
+        for now in [datetime.now(UTC)]
+        for level in body.get("levels") or []
+    ]
+    return Reservation(reference=body["reference"], status=body["status"], short=short, levels=levels)
 
 
 @asynccontextmanager

@@ -6,5 +6,6 @@ from microshop.products.base import Base
 from microshop.products.cart import models as cart_models  # noqa: F401
 from microshop.products.catalog import models as catalog_models  # noqa: F401
 from microshop.products.orders import models as orders_models  # noqa: F401
+from microshop.products.stock import models as stock_models  # noqa: F401
 
 __all__ = ["Base"]

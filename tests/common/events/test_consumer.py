@@ -21,7 +21,7 @@ pytestmark = pytest.mark.broker
 def noting(applied: Table) -> Handler:
     """A handler that records each event it applies."""
 
-    async def note(session: AsyncSession, event: Event) -> None:
+    async def note(session: AsyncSession, *, event: Event) -> None:
         await session.execute(insert(applied).values(event_id=event.id, note=event.data.get("note", "")))
 
     return note
@@ -78,10 +78,10 @@ async def test_a_redelivered_or_duplicated_event_is_applied_once(
 async def test_a_poison_event_goes_to_the_dead_letters_and_the_consumer_keeps_going(
     nc: Client, processed: Table, applied: Table, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    async def refuse_poison(session: AsyncSession, event: Event) -> None:
+    async def refuse_poison(session: AsyncSession, *, event: Event) -> None:
         if event.data.get("note") == "poison":
             raise ValueError("cannot apply this one")
-        await noting(applied)(session, event)
+        await noting(applied)(session, event=event)
 
     async with throwaway_stream(nc) as (js, stream, prefix):
         durable = f"poison-{prefix}"

@@ -129,7 +129,7 @@ class TestListing:
             {"page": "x"},
             {"page_size": 101},
             {"page_size": 0},
-            {"sort": "stock"},
+            {"sort": "popularity"},  # not a sort key (`stock` is one since the read model)
             {"min_price": "-1"},
             {"min_price": "cheap"},
             {"min_price": "10", "max_price": "5"},
@@ -147,8 +147,8 @@ class TestListing:
         assert response.json()["error"]["code"] == "validation_error"
 
 
-class TestOneInventoryCallPerPage:
-    async def test_a_page_of_many_products_makes_one_inventory_call(
+class TestNoInventoryCallOnReads:
+    async def test_a_page_of_many_products_makes_no_inventory_call(
         self, catalog: Catalog, seeded: dict[str, Any]
     ) -> None:
         for n in range(20):
@@ -158,7 +158,7 @@ class TestOneInventoryCallPerPage:
         after = catalog.inventory_list_calls()
         assert len(response.json()["items"]) == 20
         assert {item["stock"] for item in response.json()["items"]} == set(range(20))
-        assert after - before == 1
+        assert after - before == 0
 
     async def test_an_empty_page_makes_no_inventory_call(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
         before = catalog.inventory_list_calls()

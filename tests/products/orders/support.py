@@ -8,7 +8,9 @@ asking Auth's client-credentials grant, Products gets a token signed by the test
 what Auth would issue (`role=service`).
 """
 
+import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -78,9 +80,22 @@ class Shop:
             await session.execute(update(Product).where(Product.id == product_id).values(**values))
 
     async def set_stock(self, product_id: int, stock: int) -> None:
+        """Set the stock at Inventory, then wait until Products has heard of it (its read model follows events)."""
         async with httpx.AsyncClient(base_url=self.inventory_url, headers=self.admin()) as inventory:
             response = await inventory.post("/api/inventory", json={"product_id": product_id, "stock": stock})
             assert response.status_code == 200, response.text
+            version = (await inventory.get(f"/api/inventory/{product_id}")).json()["version"]
+        await self.until_products_has(product_id, version=version)
+
+    async def until_products_has(self, product_id: int, *, version: int, timeout: float = 10) -> None:
+        """Wait until Products' stock read model holds this version of the product's stock (or a newer one)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = await self.fetch("SELECT version FROM products.stock_levels WHERE product_id = $1", product_id)
+            if rows and rows[0]["version"] >= version:
+                return
+            assert time.monotonic() < deadline, f"Products never saw version {version} of product {product_id}"
+            await asyncio.sleep(0.02)
 
     async def stock(self, product_id: int) -> int:
         rows = await self.fetch("SELECT stock FROM inventory.inventory WHERE product_id = $1", product_id)

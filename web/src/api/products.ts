@@ -1,12 +1,7 @@
-import { paths, request, requestWithMeta } from './client'
+import { paths, request } from './client'
 import type { Product, ProductInput, ProductPage, ProductQuery } from './types'
 
 const p = paths.products
-
-export interface CatalogPage extends ProductPage {
-  /** Inventory could not be asked: stock values are null (header X-Stock-Status). */
-  stockUnavailable: boolean
-}
 
 function toForm(input: ProductInput): FormData {
   const form = new FormData()
@@ -20,12 +15,11 @@ function toForm(input: ProductInput): FormData {
 }
 
 export const productsApi = {
-  async list(query: ProductQuery = {}): Promise<CatalogPage> {
+  async list(query: ProductQuery = {}): Promise<ProductPage> {
     const { features, ...rest } = query
-    const params: Record<string, string | number | null | undefined> = { ...rest }
+    const params: Record<string, string | number | boolean | null | undefined> = { ...rest }
     for (const [key, value] of Object.entries(features ?? {})) params[`feature.${key}`] = value
-    const res = await requestWithMeta<ProductPage>(p, { query: params })
-    return { ...res.data, stockUnavailable: res.headers.get('X-Stock-Status') === 'unavailable' }
+    return request<ProductPage>(p, { query: params })
   },
   get: (id: number | string) => request<Product>(`${p}/${id}`),
   create: (input: ProductInput) => request<Product>(p, { method: 'POST', form: toForm(input) }),

@@ -7,6 +7,8 @@ export interface CatalogFilters {
   min_price: string
   max_price: string
   sort: ProductSort | ''
+  /** Only products with at least one unit (the API's `in_stock`). */
+  in_stock: boolean
   featureKey: string
   featureValue: string
 }
@@ -17,6 +19,7 @@ export const SORTS: { value: ProductSort | ''; label: string }[] = [
   { value: 'price', label: 'Price: low to high' },
   { value: '-price', label: 'Price: high to low' },
   { value: 'name', label: 'Name' },
+  { value: 'stock', label: 'Availability' },
 ]
 
 export const PAGE_SIZE = 12
@@ -31,6 +34,7 @@ export function filtersFromQuery(query: LocationQuery): CatalogFilters {
     min_price: first(query.min_price),
     max_price: first(query.max_price),
     sort: SORTS.some((s) => s.value === sort) ? (sort as ProductSort | '') : '',
+    in_stock: first(query.in_stock) === 'true',
     featureKey: feature ? feature.slice('feature.'.length) : '',
     featureValue: feature ? first(query[feature]) : '',
   }
@@ -42,6 +46,7 @@ export function queryFromFilters(f: CatalogFilters, page = 1): LocationQueryRaw 
   if (f.min_price) query.min_price = f.min_price
   if (f.max_price) query.max_price = f.max_price
   if (f.sort) query.sort = f.sort
+  if (f.in_stock) query.in_stock = 'true'
   if (f.featureKey.trim() && f.featureValue.trim()) query[`feature.${f.featureKey.trim()}`] = f.featureValue.trim()
   if (page > 1) query.page = String(page)
   return query
@@ -61,6 +66,7 @@ export function apiQueryFromRoute(query: LocationQuery): ProductQuery {
     min_price: f.min_price || undefined,
     max_price: f.max_price || undefined,
     sort: f.sort || undefined,
+    in_stock: f.in_stock || undefined,
     features,
   }
 }

@@ -157,16 +157,18 @@ describe('api client', () => {
     await expect(request('/api/products')).rejects.toMatchObject({ status: 0, code: 'network_error' })
   })
 
-  it('sends catalog filters as query parameters and reads X-Stock-Status', async () => {
+  it('sends catalog filters as query parameters', async () => {
     const page = { items: [], total: 0, page: 2, page_size: 12 }
-    const fetch = mockFetch(() => json(200, page, { 'X-Stock-Status': 'unavailable' }))
-    const res = await productsApi.list({ page: 2, page_size: 12, q: 'lap top', sort: '-price', min_price: '10', features: { color: 'red' } })
+    const fetch = mockFetch(() => json(200, page))
+    const res = await productsApi.list({
+      page: 2, page_size: 12, q: 'lap top', sort: 'stock', in_stock: true, min_price: '10', features: { color: 'red' },
+    })
     const url = new URL(fetch.mock.calls[0][0], 'http://x')
     expect(url.pathname).toBe('/api/products')
     expect(Object.fromEntries(url.searchParams)).toEqual({
-      page: '2', page_size: '12', q: 'lap top', sort: '-price', min_price: '10', 'feature.color': 'red',
+      page: '2', page_size: '12', q: 'lap top', sort: 'stock', in_stock: 'true', min_price: '10', 'feature.color': 'red',
     })
-    expect(res.stockUnavailable).toBe(true)
+    expect(res).toEqual(page)
   })
 
   it('sends products as multipart form data with features as JSON', async () => {

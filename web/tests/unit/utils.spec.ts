@@ -8,15 +8,24 @@ import { makeJwt } from './helpers'
 
 describe('catalog query', () => {
   it('round-trips filters through the URL query and into API parameters', () => {
-    const filters = { q: ' laptop ', min_price: '10', max_price: '2000.50', sort: '-price' as const, featureKey: 'color', featureValue: 'red' }
+    const filters = { q: ' laptop ', min_price: '10', max_price: '2000.50', sort: '-price' as const, in_stock: false, featureKey: 'color', featureValue: 'red' }
     const query = queryFromFilters(filters, 3)
     expect(query).toEqual({ q: 'laptop', min_price: '10', max_price: '2000.50', sort: '-price', 'feature.color': 'red', page: '3' })
     expect(filtersFromQuery(query as never)).toEqual({ ...filters, q: 'laptop' })
     expect(apiQueryFromRoute(query as never)).toMatchObject({ page: 3, q: 'laptop', sort: '-price', features: { color: 'red' } })
   })
 
+  it('keeps "in stock only" and the availability sort in the URL and sends them to the API', () => {
+    const filters = { q: '', min_price: '', max_price: '', sort: 'stock' as const, in_stock: true, featureKey: '', featureValue: '' }
+    const query = queryFromFilters(filters)
+    expect(query).toEqual({ sort: 'stock', in_stock: 'true' })
+    expect(filtersFromQuery(query as never)).toEqual(filters)
+    expect(apiQueryFromRoute(query as never)).toMatchObject({ sort: 'stock', in_stock: true })
+    expect(apiQueryFromRoute({} as never).in_stock).toBeUndefined()
+  })
+
   it('rejects bad prices, an inverted range and half a feature filter', () => {
-    const base = { q: '', min_price: '', max_price: '', sort: '' as const, featureKey: '', featureValue: '' }
+    const base = { q: '', min_price: '', max_price: '', sort: '' as const, in_stock: false, featureKey: '', featureValue: '' }
     expect(validateFilters(base)).toBeNull()
     expect(validateFilters({ ...base, min_price: 'abc' })).toMatch(/numbers/)
     expect(validateFilters({ ...base, min_price: '50', max_price: '10' })).toMatch(/minimum/)

@@ -43,6 +43,23 @@ ORDERS = Stream("ORDERS", ("orders.>",))
 DEAD_LETTERS = Stream("DEAD_LETTERS", ("deadletter.>",))
 
 
+@dataclass(frozen=True)
+class Namespace:
+    """Where one shop's events live on a broker: subjects under `<name>.`, streams named `<NAME>_...`.
+
+    Empty by default (one shop per broker); EVENTS_NAMESPACE lets several shops, or test databases,
+    share one NATS server without seeing each other's events.
+    """
+
+    name: str = ""
+
+    def subject(self, subject: str) -> str:
+        return f"{self.name}.{subject}" if self.name else subject
+
+    def stream(self, stream: str) -> str:
+        return f"{self.name.upper()}_{stream}" if self.name else stream
+
+
 def servers_of(url: str) -> list[str]:
     """`NATS_URL` may list several servers, comma-separated."""
     return [server.strip() for server in url.split(",") if server.strip()]
@@ -51,9 +68,12 @@ def servers_of(url: str) -> list[str]:
 class Broker:
     """One NATS connection per process, established in the background and re-established by nats-py."""
 
-    def __init__(self, *, url: str, name: str, streams: Sequence[Stream], limits: StreamLimits) -> None:
+    def __init__(
+        self, *, url: str, name: str, streams: Sequence[Stream], limits: StreamLimits, namespace: Namespace
+    ) -> None:
         self.url = url
         self.name = name
+        self.namespace = namespace
         self.streams = tuple(streams)
         self.limits = limits
         self._ready: asyncio.Future[JetStreamContext] | None = None
@@ -93,7 +113,7 @@ class Broker:
                     reconnect_time_wait=CONNECT_RETRY_SECONDS,
                 )
                 js = self._client.jetstream()
-                await declare_streams(js, self.streams, self.limits)
+                await declare_streams(js, self.streams, self.limits, namespace=self.namespace)
             except Exception as exc:  # the broker is down or not ready yet: try again
                 log.warning("broker_unavailable", url=_redacted(self.url), error=str(exc) or type(exc).__name__)
                 if self._client is not None:
@@ -106,12 +126,14 @@ class Broker:
             return
 
 
-async def declare_streams(js: JetStreamContext, streams: Sequence[Stream], limits: StreamLimits) -> None:
+async def declare_streams(
+    js: JetStreamContext, streams: Sequence[Stream], limits: StreamLimits, *, namespace: Namespace = Namespace()
+) -> None:
     """Create each stream, or bring an existing one to these settings (idempotent; safe from every replica)."""
     for stream in streams:
         config = StreamConfig(
-            name=stream.name,
-            subjects=list(stream.subjects),
+            name=namespace.stream(stream.name),
+            subjects=[namespace.subject(subject) for subject in stream.subjects],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             discard=DiscardPolicy.OLD,
@@ -121,7 +143,7 @@ async def declare_streams(js: JetStreamContext, streams: Sequence[Stream], limit
             num_replicas=limits.replicas,
         )
         try:
-            await js.stream_info(stream.name)
+            await js.stream_info(config.name or stream.name)
         except NotFoundError:
             await js.add_stream(config)
         else:

@@ -10,7 +10,7 @@ failure is retried with a growing delay, and after `max_deliver` attempts the ev
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from nats.aio.msg import Msg
@@ -23,11 +23,17 @@ from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from microshop.common.events.broker import Namespace
 from microshop.common.events.envelope import Event
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+class Handler(Protocol):
+    """Applies one event in the transaction of `session` (the consumer commits, then acks)."""
+
+    def __call__(self, session: AsyncSession, *, event: Event) -> Awaitable[None]: ...
+
 
 APPLIED = Counter("microshop_events_applied_total", "Events a consumer applied", ["consumer"])
 DUPLICATES = Counter("microshop_events_duplicates_total", "Events a consumer had applied already", ["consumer"])
@@ -78,7 +84,7 @@ async def apply(sessionmaker: async_sessionmaker[AsyncSession], subscription: Su
             )
             if first_time is None:
                 return False
-        await subscription.handler(session, event)
+        await subscription.handler(session, event=event)
     return True
 
 
@@ -91,17 +97,19 @@ class Consumer:
         *,
         sessionmaker: async_sessionmaker[AsyncSession],
         jetstream: Callable[[], Awaitable[JetStreamContext]],
+        namespace: Namespace = Namespace(),
     ) -> None:
         self.subscription = subscription
+        self.namespace = namespace
+        self.stream = namespace.stream(subscription.stream)
         self.sessionmaker = sessionmaker
         self.jetstream = jetstream
 
     def config(self) -> ConsumerConfig:
         subscription = self.subscription
+        subjects = [self.namespace.subject(subject) for subject in subscription.subjects]
         filters: dict[str, Any] = (
-            {"filter_subject": subscription.subjects[0]}
-            if len(subscription.subjects) == 1
-            else {"filter_subjects": list(subscription.subjects)}
+            {"filter_subject": subjects[0]} if len(subjects) == 1 else {"filter_subjects": subjects}
         )
         return ConsumerConfig(
             durable_name=subscription.durable,
@@ -116,9 +124,9 @@ class Consumer:
         js = await self.jetstream()
         subscription = self.subscription
         # Declared by code, idempotently: every replica sends the same configuration.
-        await js.add_consumer(subscription.stream, self.config())
-        pull = await js.pull_subscribe_bind(durable=subscription.durable, stream=subscription.stream)
-        log.info("consumer_started", consumer=subscription.durable, stream=subscription.stream)
+        await js.add_consumer(self.stream, self.config())
+        pull = await js.pull_subscribe_bind(durable=subscription.durable, stream=self.stream)
+        log.info("consumer_started", consumer=subscription.durable, stream=self.stream)
         while True:
             try:
                 messages = await pull.fetch(subscription.batch_size, timeout=1)
@@ -171,7 +179,8 @@ class Consumer:
         }
         if event is not None:
             headers["Nats-Msg-Id"] = f"{subscription.durable}:{event.id}"
-        await js.publish(f"deadletter.{subscription.durable}", message.data, headers=headers)
+        subject = self.namespace.subject(f"deadletter.{subscription.durable}")
+        await js.publish(subject, message.data, headers=headers)
         DEAD_LETTERS.labels(consumer=subscription.durable).inc()
         log.error(
             "event_dead_lettered",
@@ -184,7 +193,7 @@ class Consumer:
 
     async def _measure_lag(self, js: JetStreamContext) -> None:
         try:
-            info = await js.consumer_info(self.subscription.stream, self.subscription.durable)
+            info = await js.consumer_info(self.stream, self.subscription.durable)
         except Exception:  # a metric is not worth an error: the next idle second tries again
             return
         LAG.labels(consumer=self.subscription.durable).set(info.num_pending or 0)

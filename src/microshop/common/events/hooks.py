@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy import Table
 
-from microshop.common.events.broker import Broker, Stream, StreamLimits
+from microshop.common.events.broker import Broker, Namespace, Stream, StreamLimits
 from microshop.common.events.consumer import Consumer, Subscription
 from microshop.common.events.outbox import OutboxRelay
 from microshop.common.service import LifespanHook
@@ -30,8 +30,10 @@ def events_hook(
     @asynccontextmanager
     async def hook(app: FastAPI) -> AsyncIterator[None]:
         settings = app.state.settings
+        namespace = Namespace(settings.events_namespace)
         broker = Broker(
             url=settings.nats_url,
+            namespace=namespace,
             name=settings.service_name,
             streams=streams,
             limits=StreamLimits(
@@ -44,11 +46,15 @@ def events_hook(
         broker.start()
         app.state.broker = broker
         workers: list[Callable[[], Coroutine[Any, Any, None]]] = [
-            Consumer(subscription, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream).run
+            Consumer(
+                subscription, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream, namespace=namespace
+            ).run
             for subscription in subscriptions
         ]
         if outbox is not None:
-            relay = OutboxRelay(outbox=outbox, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream)
+            relay = OutboxRelay(
+                outbox=outbox, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream, namespace=namespace
+            )
             app.state.outbox_relay = relay
             workers.append(relay.run)
         tasks = [asyncio.create_task(_restarted(worker)) for worker in workers]

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from microshop.common.events.broker import Namespace
 from microshop.common.events.envelope import Event
 
 log = structlog.get_logger(__name__)
@@ -115,7 +116,9 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         publish_timeout: float = 2.0,
         keep_sent: timedelta = timedelta(days=1),
+        namespace: Namespace = Namespace(),
     ) -> None:
+        self.namespace = namespace
         self.outbox = outbox
         self.sessionmaker = sessionmaker
         self.jetstream = jetstream
@@ -170,7 +173,7 @@ class OutboxRelay:
             try:
                 for row in rows:
                     await js.publish(
-                        row.type,
+                        self.namespace.subject(row.type),
                         row.payload.encode(),
                         timeout=self.publish_timeout,
                         headers={"Nats-Msg-Id": str(row.id)},

@@ -46,6 +46,12 @@ class ReleaseRequest(BaseModel):
     reason: Literal["compensation", "cancel"] = "compensation"
 
 
+class StockLevelAfter(BaseModel):
+    product_id: int
+    stock: int
+    version: int
+
+
 class ReservationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -53,5 +59,8 @@ class ReservationRead(BaseModel):
     status: Literal["committed", "rejected", "released"]
     items: list[ReservationItem]
     short: list[ShortItem] | None = None
+    # A committed reservation: its products' stock and versions as of this answer, so the caller can
+    # show its own purchase at once (everyone else hears it from inventory.stock.changed).
+    levels: list[StockLevelAfter] | None = None
     created_at: datetime
     updated_at: datetime

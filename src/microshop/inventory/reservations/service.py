@@ -10,7 +10,7 @@ from microshop.common.errors import InsufficientStock, ServiceUnavailable
 from microshop.inventory import events
 from microshop.inventory.errors import ReferenceConflict, ReservationNotFound, ReservationReleased
 from microshop.inventory.reservations import repository
-from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead
+from microshop.inventory.reservations.schemas import ReservationCreate, ReservationRead, StockLevelAfter
 from microshop.inventory.stock import repository as stock_repository
 
 # A shortage seen while taking units can vanish before it is measured (a release came in between);
@@ -37,7 +37,8 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
     row = await repository.claim(session, reference=request.reference, items=items)
     if row is None:
         await attempt.rollback()
-        return ReserveOutcome(_replay(await repository.get(session, request.reference), items), created=False)
+        replayed = _replay(await repository.get(session, request.reference), items)
+        return ReserveOutcome(await _with_levels(session, replayed), created=False)
     taken, short = await _take_all(session, items, reference=request.reference, actor=actor)
     if not short:
         for stock_row in taken:
@@ -45,7 +46,7 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
                 session, product_id=stock_row.product_id, stock=stock_row.stock, version=stock_row.version
             )
         await attempt.commit()
-        return ReserveOutcome(ReservationRead.model_validate(row), created=True)
+        return ReserveOutcome(await _with_levels(session, ReservationRead.model_validate(row)), created=True)
     await attempt.rollback()  # lets go of the claim and of the stock rows it locked
     # In a transaction of its own: the rejection stands although this request answers 409.
     async with own_transaction(session) as rejection:
@@ -56,6 +57,17 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
     if rejected is None:  # a call with the same reference got there in between: its outcome stands
         return ReserveOutcome(_replay(stored, items), created=False)
     raise InsufficientStock(short, reference=request.reference)
+
+
+async def _with_levels(session: AsyncSession, reservation: ReservationRead) -> ReservationRead:
+    """A committed reservation with its products' stock and versions as they are now (read after its own
+    decrements, in its transaction), so the caller can show them before the events arrive."""
+    levels = []
+    for item in reservation.items:
+        row = await stock_repository.get(session, item.product_id)
+        if row is not None:
+            levels.append(StockLevelAfter(product_id=row.product_id, stock=row.stock, version=row.version))
+    return reservation.model_copy(update={"levels": levels})
 
 
 def _replay(row: Any, items: list[dict[str, int]]) -> ReservationRead:

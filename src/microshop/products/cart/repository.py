@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from microshop.common.db import AnyRow
 from microshop.products.cart.models import CART_ACTIVE, CART_COMPLETED, Cart, CartItem
 from microshop.products.catalog.models import Product
+from microshop.products.stock.models import StockLevel
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ProductFacts:
 class ItemWithProduct:
     item: CartItem
     product: ProductFacts
+    stock: int
 
 
 def _facts(row: AnyRow) -> ProductFacts:
@@ -72,14 +74,15 @@ async def get_or_create_active_cart(session: AsyncSession, *, user_id: int) -> C
 
 
 async def items_with_products(session: AsyncSession, *, cart_id: int) -> list[ItemWithProduct]:
-    """A cart's items with their products' current name, price and archive mark, oldest first."""
+    """A cart's items with their products' current name, price, archive mark and stock, oldest first."""
     rows = await session.execute(
-        select(CartItem, *_PRODUCT_COLUMNS)
+        select(CartItem, *_PRODUCT_COLUMNS, func.coalesce(StockLevel.stock, 0).label("stock"))
         .join(Product, Product.id == CartItem.product_id)
+        .outerjoin(StockLevel, StockLevel.product_id == Product.id)
         .where(CartItem.cart_id == cart_id)
         .order_by(CartItem.id)
     )
-    return [ItemWithProduct(item=row.CartItem, product=_facts(row)) for row in rows]
+    return [ItemWithProduct(item=row.CartItem, product=_facts(row), stock=row.stock) for row in rows]
 
 
 async def get_owned_item(session: AsyncSession, *, item_id: int, user_id: int) -> CartItem | None:

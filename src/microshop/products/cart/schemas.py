@@ -25,8 +25,8 @@ class CartItemRead(BaseModel):
     unit_price: Money
     quantity: int
     line_total: Money
-    stock: int | None = Field(description="Current stock at Inventory; null when Inventory cannot be asked")
-    available: bool = Field(description="Not archived, stock known and enough for the quantity")
+    stock: int = Field(description="Units at Inventory, as Products last heard (docs/events.md#stock-read-model)")
+    available: bool = Field(description="Not archived, and enough stock for the quantity")
 
 
 class CartRead(BaseModel):

@@ -1,6 +1,5 @@
 """The cart: add (merging), view with current prices and stock, change, remove, empty."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +9,6 @@ from microshop.products.cart import repository
 from microshop.products.cart.models import MAX_PRODUCTS, MAX_QUANTITY, Cart, CartItem
 from microshop.products.cart.schemas import CartItemRead, CartRead
 from microshop.products.catalog.service import ProductNotFound
-from microshop.products.inventory_client import InventoryClient
 from microshop.products.orders import repository as orders_repository
 
 
@@ -30,24 +28,14 @@ class CheckoutPending(Conflict):
     code = "checkout_pending"
 
 
-@dataclass(frozen=True)
-class CartView:
-    cart: CartRead
-    stock_known: bool
-
-
-async def view_cart(*, session: AsyncSession, inventory: InventoryClient, user_id: int) -> CartView:
-    """The user's active cart with current prices and stock (stock null when Inventory cannot answer)."""
+async def view_cart(*, session: AsyncSession, user_id: int) -> CartRead:
+    """The user's active cart with current prices and stock (from the read model, in the same statement)."""
     cart = await repository.get_active_cart(session, user_id=user_id)
     if cart is None:
-        return CartView(CartRead(id=None, items=[], total=Decimal("0.00")), stock_known=True)
+        return CartRead(id=None, items=[], total=Decimal("0.00"))
     rows = await repository.items_with_products(session, cart_id=cart.id)
-    # Called by the cart's writes with the cart row still locked: the answer shows the cart as
-    # written, and the stock read is bounded by STOCK_READ_TIMEOUT_SECONDS.
-    stock = await inventory.stock_or_none(row.item.product_id for row in rows) if rows else {}
     items = []
     for row in rows:
-        known = None if stock is None else stock.get(row.product.id, 0)
         items.append(
             CartItemRead(
                 id=row.item.id,
@@ -56,12 +44,12 @@ async def view_cart(*, session: AsyncSession, inventory: InventoryClient, user_i
                 unit_price=row.product.price,
                 quantity=row.item.quantity,
                 line_total=row.product.price * row.item.quantity,
-                stock=known,
-                available=not row.product.archived and known is not None and known >= row.item.quantity,
+                stock=row.stock,
+                available=not row.product.archived and row.stock >= row.item.quantity,
             )
         )
     total = sum((item.line_total for item in items), Decimal("0.00"))
-    return CartView(CartRead(id=cart.id, items=items, total=total), stock_known=stock is not None)
+    return CartRead(id=cart.id, items=items, total=total)
 
 
 async def _ensure_no_pending_checkout(session: AsyncSession, cart: Cart) -> None:
@@ -69,9 +57,7 @@ async def _ensure_no_pending_checkout(session: AsyncSession, cart: Cart) -> None
         raise CheckoutPending("A checkout of this cart is in progress; retry the checkout to finish it first")
 
 
-async def add_item(
-    *, session: AsyncSession, inventory: InventoryClient, user_id: int, product_id: int, quantity: int
-) -> CartView:
+async def add_item(*, session: AsyncSession, user_id: int, product_id: int, quantity: int) -> CartRead:
     """Put a product in the user's active cart (created on demand), adding to any quantity there."""
     product = await repository.get_product(session, product_id)
     if product is None or product.archived:
@@ -83,7 +69,7 @@ async def add_item(
         if await repository.count_items(session, cart_id=cart.id) >= MAX_PRODUCTS:
             raise CartFull(f"A cart holds at most {MAX_PRODUCTS} different products", details={"max": MAX_PRODUCTS})
         await repository.add_item(session, cart_id=cart.id, product_id=product_id, quantity=quantity)
-        return await view_cart(session=session, inventory=inventory, user_id=user_id)
+        return await view_cart(session=session, user_id=user_id)
     merged = existing.quantity + quantity
     if merged > MAX_QUANTITY:
         raise QuantityLimit(
@@ -91,7 +77,7 @@ async def add_item(
             details={"product_id": product_id, "in_cart": existing.quantity, "max": MAX_QUANTITY},
         )
     await repository.set_quantity(session, item_id=existing.id, quantity=merged)
-    return await view_cart(session=session, inventory=inventory, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id)
 
 
 async def _lock_item_cart(session: AsyncSession, item: CartItem) -> None:
@@ -101,28 +87,26 @@ async def _lock_item_cart(session: AsyncSession, item: CartItem) -> None:
     await _ensure_no_pending_checkout(session, cart)
 
 
-async def set_quantity(
-    *, session: AsyncSession, inventory: InventoryClient, user_id: int, item: CartItem, quantity: int
-) -> CartView:
+async def set_quantity(*, session: AsyncSession, user_id: int, item: CartItem, quantity: int) -> CartRead:
     """Set one item's quantity."""
     await _lock_item_cart(session, item)
     if not await repository.set_quantity(session, item_id=item.id, quantity=quantity):
         raise CartItemNotFound(f"Cart item {item.id} not found")
-    return await view_cart(session=session, inventory=inventory, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id)
 
 
-async def remove_item(*, session: AsyncSession, inventory: InventoryClient, user_id: int, item: CartItem) -> CartView:
+async def remove_item(*, session: AsyncSession, user_id: int, item: CartItem) -> CartRead:
     """Take one item out of the cart."""
     await _lock_item_cart(session, item)
     if not await repository.delete_item(session, item_id=item.id):
         raise CartItemNotFound(f"Cart item {item.id} not found")
-    return await view_cart(session=session, inventory=inventory, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id)
 
 
-async def empty_cart(*, session: AsyncSession, inventory: InventoryClient, user_id: int) -> CartView:
+async def empty_cart(*, session: AsyncSession, user_id: int) -> CartRead:
     """Remove every item of the user's active cart (nothing to do without one)."""
     cart = await repository.get_active_cart(session, user_id=user_id, for_update=True)
     if cart is not None:
         await _ensure_no_pending_checkout(session, cart)
         await repository.delete_items(session, cart_id=cart.id)
-    return await view_cart(session=session, inventory=inventory, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id)

@@ -1,4 +1,4 @@
-"""The catalog's one table. Stock is not here: Inventory owns it (docs/architecture.md#services-and-data)."""
+"""The catalog's table. Stock is not here: Inventory owns it; Products reads its copy (products/stock)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Computed, DateTime, Index, Numeric, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from microshop.products.base import Base
+from microshop.products.stock.models import StockLevel
 
 # Full-text over name and description. 'simple' (no stemming): product names are mixed-language.
 SEARCH_EXPRESSION = "to_tsvector('simple'::regconfig, coalesce(name, '') || ' ' || coalesce(description, ''))"
@@ -44,4 +45,8 @@ class Product(Base):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(SEARCH_EXPRESSION, persisted=True), nullable=True, deferred=True
+    )
+    # The read model's row for this product (none yet: stock 0); loaded in the same query when asked.
+    stock_level: Mapped[StockLevel | None] = relationship(
+        primaryjoin="Product.id == foreign(StockLevel.product_id)", viewonly=True, lazy="raise", uselist=False
     )

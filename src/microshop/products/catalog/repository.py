@@ -7,17 +7,23 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from microshop.common.pagination import PageParams, paginate
 from microshop.products.catalog.models import SEARCH_CONFIG, Product
+from microshop.products.stock.models import StockLevel
 
 _WORD = re.compile(r"\w+")
 _CONFIG: ColumnElement[Any] = literal_column(f"'{SEARCH_CONFIG}'::regconfig")
 MAX_SEARCH_WORDS = 10
 
+_IN_STOCK = func.coalesce(StockLevel.stock, 0)
+
 ORDERINGS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    # Availability first: the most units first, sold-out products last.
+    "stock": (_IN_STOCK.desc(), Product.id.asc()),
     "price": (Product.price.asc(), Product.id.asc()),
     "-price": (Product.price.desc(), Product.id.desc()),
     "name": (Product.name.asc(), Product.id.asc()),
@@ -58,9 +64,16 @@ def feature_condition(key: str, values: Iterable[str]) -> ColumnElement[bool]:
 
 
 def listing_conditions(
-    *, q: str | None, min_price: Decimal | None, max_price: Decimal | None, features: dict[str, list[str]]
+    *,
+    q: str | None,
+    min_price: Decimal | None,
+    max_price: Decimal | None,
+    in_stock: bool,
+    features: dict[str, list[str]],
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Product.archived_at.is_(None)]
+    if in_stock:
+        conditions.append(StockLevel.stock > 0)
     if q:
         conditions.append(search_condition(q))
     if min_price is not None:
@@ -74,14 +87,22 @@ def listing_conditions(
 async def list_page(
     session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, page: PageParams
 ) -> tuple[list[Product], int]:
-    """One page and the total of matching products."""
-    return await paginate(session, select(Product).where(and_(*conditions)).order_by(*ORDERINGS[sort]), page)
+    """One page and the total of matching products, each with its stock, in one statement."""
+    statement = with_stock(select(Product)).where(and_(*conditions)).order_by(*ORDERINGS[sort])
+    return await paginate(session, statement, page)
+
+
+def with_stock(statement: Select[Product]) -> Select[Product]:
+    """The products of `statement` joined with their read-model stock (loaded into `stock_level`)."""
+    return statement.outerjoin(Product.stock_level).options(contains_eager(Product.stock_level))
 
 
 async def get(
     session: AsyncSession, product_id: int, *, include_archived: bool = False, for_update: bool = False
 ) -> Product | None:
     statement = select(Product).where(Product.id == product_id)
+    if not for_update:  # FOR UPDATE cannot lock the outer-joined side; writers read stock apart
+        statement = with_stock(statement)
     if not include_archived:
         statement = statement.where(Product.archived_at.is_(None))
     if for_update:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, status
 
 from microshop.common.db import SessionDep
 from microshop.common.errors import Responses, error_response_schema
@@ -21,14 +21,6 @@ from microshop.products.catalog.schemas import ProductCreate, ProductRead, Produ
 from microshop.products.inventory_client import InventoryDep
 from microshop.products.storage import MediaStorageDep
 
-STOCK_STATUS_HEADER = "X-Stock-Status"
-_STOCK_HEADER_DOC = {
-    STOCK_STATUS_HEADER: {
-        "description": "`unavailable` when Inventory could not be asked",
-        "schema": {"type": "string"},
-    }
-}
-_READ = {"description": "The product", "headers": _STOCK_HEADER_DOC}
 _BAD_INPUT: Responses = {
     422: error_response_schema("Invalid input or image"),
     413: error_response_schema("Image too large"),
@@ -65,11 +57,6 @@ def _body(model: type[ProductCreate] | type[ProductUpdate], *, required: list[st
     }
 
 
-def _stock_header(response: Response, *, stock_known: bool) -> None:
-    if not stock_known:
-        response.headers[STOCK_STATUS_HEADER] = "unavailable"
-
-
 routes = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"])
 # Writes that take a product body (JSON, or a form with an image): the admin check is a route-level
 # dependency, so an anonymous caller is refused before the form is parsed or an image decoded,
@@ -77,24 +64,16 @@ routes = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"])
 uploads = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"], dependencies=[Depends(require_admin)])
 
 
-@routes.get("", responses={200: {"headers": _STOCK_HEADER_DOC}})
-async def list_products(
-    session: SessionDep, inventory: InventoryDep, query: ListingQuery, features: FeatureFilters, response: Response
-) -> Page[ProductRead]:
-    """List products: search `q`, price range, sort, `feature.<key>=<value>` filters; stock from Inventory."""
-    page = await service.list_products(session=session, inventory=inventory, query=query, features=features)
-    _stock_header(response, stock_known=page.stock_known)
-    return Page.of(page.items, total=page.total, params=query)
+@routes.get("")
+async def list_products(session: SessionDep, query: ListingQuery, features: FeatureFilters) -> Page[ProductRead]:
+    """List products: search `q`, price range, `in_stock`, sort, `feature.<key>=<value>` filters; with stock."""
+    return await service.list_products(session=session, query=query, features=features)
 
 
-@routes.get("/{product_id}", responses={200: _READ, **_NOT_FOUND})
-async def get_product(
-    product_id: ProductIdPath, session: SessionDep, inventory: InventoryDep, response: Response
-) -> ProductRead:
+@routes.get("/{product_id}", responses=_NOT_FOUND)
+async def get_product(product_id: ProductIdPath, session: SessionDep) -> ProductRead:
     """One product with its stock."""
-    product = await service.get_product(session=session, inventory=inventory, product_id=product_id)
-    _stock_header(response, stock_known=product.stock is not None)
-    return product
+    return await service.get_product(session=session, product_id=product_id)
 
 
 @uploads.post(
@@ -123,9 +102,8 @@ async def _update(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
-    response: Response,
 ) -> ProductRead:
-    product = await service.update_product(
+    return await service.update_product(
         session=session,
         inventory=inventory,
         storage=storage,
@@ -134,11 +112,9 @@ async def _update(
         image=body.image,
         actor=admin,
     )
-    _stock_header(response, stock_known=product.stock is not None)
-    return product
 
 
-_UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: _READ, **_NOT_FOUND, **_BAD_INPUT, **_INVENTORY}
+_UPDATE_RESPONSES: Responses = {**_NOT_FOUND, **_BAD_INPUT, **_INVENTORY}
 
 
 @uploads.post("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
@@ -149,10 +125,9 @@ async def update_product_form(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
-    response: Response,
 ) -> ProductRead:
     """Update a product (the seed's multipart form; JSON accepted too); only the fields sent change."""
-    return await _update(product_id, body, admin, session, inventory, storage, response)
+    return await _update(product_id, body, admin, session, inventory, storage)
 
 
 @uploads.put("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
@@ -163,10 +138,9 @@ async def update_product(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
-    response: Response,
 ) -> ProductRead:
     """Update a product (JSON; a multipart form is accepted too); only the fields sent change."""
-    return await _update(product_id, body, admin, session, inventory, storage, response)
+    return await _update(product_id, body, admin, session, inventory, storage)
 
 
 @routes.delete(

@@ -62,7 +62,7 @@ Features = Annotated[
 ]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK, description="Sets the stock in Inventory")]
 ProductId = Annotated[int, Field(ge=1, le=MAX_ID)]
-SortKey = Literal["price", "-price", "name", "-created_at"]
+SortKey = Literal["price", "-price", "name", "-created_at", "stock"]
 
 
 class ProductCreate(BaseModel):
@@ -99,7 +99,10 @@ class ProductRead(BaseModel):
     price: Money
     image_url: str | None
     features: dict[str, Any]
-    stock: int | None = Field(description="From Inventory; null when Inventory cannot be asked")
+    stock: int = Field(description="Units at Inventory, as Products last heard (docs/events.md#stock-read-model)")
+    stock_updated_at: datetime | None = Field(
+        description="When Products last confirmed that figure; null: never heard of, so 0"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -110,7 +113,8 @@ class ProductQuery(PageParams):
     q: SearchText | None = None
     min_price: Price | None = None
     max_price: Price | None = None
-    sort: SortKey = "-created_at"
+    sort: SortKey = Field("-created_at", description="`stock`: the most units first, sold-out products last")
+    in_stock: bool = Field(False, description="Only products with at least one unit")
 
     @model_validator(mode="after")
     def _price_range_is_ordered(self) -> "ProductQuery":

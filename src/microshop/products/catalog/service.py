@@ -1,17 +1,20 @@
-"""Catalog use cases: listing with stock from Inventory, and admin writes that keep Inventory in step."""
+"""Catalog use cases: listings with stock from the read model, and admin writes that set stock at Inventory."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.errors import NotFound
+from microshop.common.pagination import Page
 from microshop.common.security import Principal
 from microshop.products.catalog import repository
 from microshop.products.catalog.models import Product
 from microshop.products.catalog.schemas import ProductCreate, ProductQuery, ProductRead, ProductUpdate
 from microshop.products.images import PreparedImage, store_image
 from microshop.products.inventory_client import InventoryClient
+from microshop.products.stock import repository as stock_repository
+from microshop.products.stock import service as stock_service
+from microshop.products.stock.models import StockLevel
 from microshop.products.storage import MediaStorage, delete_after_commit, discard_on_rollback
 
 
@@ -22,14 +25,8 @@ class ProductNotFound(NotFound):
         super().__init__(f"Product {product_id} not found")
 
 
-@dataclass(frozen=True)
-class ProductPage:
-    items: list[ProductRead]
-    total: int
-    stock_known: bool
-
-
-def to_read(product: Product, *, stock: int | None) -> ProductRead:
+def to_read(product: Product, *, level: StockLevel | None) -> ProductRead:
+    """The wire shape of a product and its stock (no read-model row yet: 0, never confirmed)."""
     return ProductRead(
         id=product.id,
         name=product.name,
@@ -37,32 +34,30 @@ def to_read(product: Product, *, stock: int | None) -> ProductRead:
         price=product.price,
         image_url=product.image_url,
         features=product.features,
-        stock=stock,
+        stock=level.stock if level is not None else 0,
+        stock_updated_at=level.updated_at if level is not None else None,
         created_at=product.created_at,
         updated_at=product.updated_at,
     )
 
 
 async def list_products(
-    *, session: AsyncSession, inventory: InventoryClient, query: ProductQuery, features: dict[str, list[str]]
-) -> ProductPage:
-    """One page of the catalog; stock for the whole page comes from one Inventory call."""
+    *, session: AsyncSession, query: ProductQuery, features: dict[str, list[str]]
+) -> Page[ProductRead]:
+    """One page of the catalog with stock, from one statement on Products' own tables."""
     conditions = repository.listing_conditions(
-        q=query.q, min_price=query.min_price, max_price=query.max_price, features=features
+        q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
     )
     products, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
-    stock = await inventory.stock_or_none(product.id for product in products) if products else {}
-    items = [to_read(product, stock=None if stock is None else stock.get(product.id, 0)) for product in products]
-    return ProductPage(items=items, total=total, stock_known=stock is not None)
+    return Page.of([to_read(product, level=product.stock_level) for product in products], total=total, params=query)
 
 
-async def get_product(*, session: AsyncSession, inventory: InventoryClient, product_id: int) -> ProductRead:
-    """One listed product with its stock (null when Inventory cannot be asked)."""
+async def get_product(*, session: AsyncSession, product_id: int) -> ProductRead:
+    """One listed product with its stock."""
     product = await repository.get(session, product_id)
     if product is None:
         raise ProductNotFound(product_id)
-    stock = await inventory.stock_or_none([product.id])
-    return to_read(product, stock=None if stock is None else stock.get(product.id, 0))
+    return to_read(product, level=product.stock_level)
 
 
 async def _attach_image(
@@ -103,10 +98,11 @@ async def create_product(
     if image is not None:
         await _attach_image(session=session, storage=storage, product=product, image=image)
         await session.flush()
+    level = None
     if data.stock is not None:
         # Inside the product's transaction: if Inventory refuses, the product is not created.
-        await inventory.set_stock(product.id, data.stock, on_behalf_of=actor.user_id)
-    return to_read(product, stock=data.stock if data.stock is not None else 0)
+        level = await _set_stock(session, inventory, product_id=product.id, stock=data.stock, actor=actor)
+    return to_read(product, level=level)
 
 
 async def update_product(
@@ -134,10 +130,18 @@ async def update_product(
     await session.flush()
     if data.stock is not None:
         # The product row stays locked across the call: if Inventory refuses, the update is undone.
-        await inventory.set_stock(product.id, data.stock, on_behalf_of=actor.user_id)
-        return to_read(product, stock=data.stock)
-    stock = await inventory.stock_or_none([product.id])
-    return to_read(product, stock=None if stock is None else stock.get(product.id, 0))
+        level = await _set_stock(session, inventory, product_id=product.id, stock=data.stock, actor=actor)
+        return to_read(product, level=level)
+    return to_read(product, level=await stock_repository.get(session, product.id))
+
+
+async def _set_stock(
+    session: AsyncSession, inventory: InventoryClient, *, product_id: int, stock: int, actor: Principal
+) -> StockLevel | None:
+    """Set the stock at Inventory, and keep its answer so the admin reads the write at once."""
+    level = await inventory.set_stock(product_id, stock, on_behalf_of=actor.user_id)
+    await stock_service.remember(session, level=level)
+    return await stock_repository.get(session, product_id)
 
 
 async def archive_product(*, session: AsyncSession, storage: MediaStorage, product_id: int) -> None:

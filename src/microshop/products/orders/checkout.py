@@ -46,6 +46,7 @@ from microshop.products.inventory_client import InventoryClient, Reservation, Re
 from microshop.products.orders import repository
 from microshop.products.orders.models import CANCELLED, COMPLETED, PENDING, REJECTED, IdempotencyKey, Order
 from microshop.products.orders.schemas import CheckoutRead
+from microshop.products.stock import service as stock_service
 
 log = structlog.get_logger(__name__)
 
@@ -209,6 +210,8 @@ async def settle(session: AsyncSession, *, order_id: int, reservation: Reservati
     if reservation.status == "committed":
         order.status = COMPLETED
         await cart_repository.complete_cart(session, cart_id=order.cart_id)
+        for level in reservation.levels:  # the buyer sees the stock their order left before the event comes
+            await stock_service.remember(session, level=level)
     elif reservation.status == "rejected":
         order.status = REJECTED
         order.short = [

@@ -310,6 +310,8 @@ export interface components {
             created_at: string;
             /** Items */
             items: components["schemas"]["ReservationItem"][];
+            /** Levels */
+            levels?: components["schemas"]["StockLevelAfter"][] | null;
             /** Reference */
             reference: string;
             /** Short */
@@ -359,6 +361,15 @@ export interface components {
              * @enum {string}
              */
             type: "in" | "out";
+        };
+        /** StockLevelAfter */
+        StockLevelAfter: {
+            /** Product Id */
+            product_id: number;
+            /** Stock */
+            stock: number;
+            /** Version */
+            version: number;
         };
         /**
          * StockSet

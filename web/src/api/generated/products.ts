@@ -145,7 +145,7 @@ export interface paths {
         };
         /**
          * List Products
-         * @description List products: search `q`, price range, sort, `feature.<key>=<value>` filters; stock from Inventory.
+         * @description List products: search `q`, price range, `in_stock`, sort, `feature.<key>=<value>` filters; with stock.
          */
         get: operations["list_products_api_products_get"];
         put?: never;
@@ -270,7 +270,7 @@ export interface components {
         CartItemRead: {
             /**
              * Available
-             * @description Not archived, stock known and enough for the quantity
+             * @description Not archived, and enough stock for the quantity
              */
             available: boolean;
             /** Id */
@@ -285,9 +285,9 @@ export interface components {
             quantity: number;
             /**
              * Stock
-             * @description Current stock at Inventory; null when Inventory cannot be asked
+             * @description Units at Inventory, as Products last heard (docs/events.md#stock-read-model)
              */
-            stock: number | null;
+            stock: number;
             /** Unit Price */
             unit_price: string;
         };
@@ -415,9 +415,14 @@ export interface components {
             price: string;
             /**
              * Stock
-             * @description From Inventory; null when Inventory cannot be asked
+             * @description Units at Inventory, as Products last heard (docs/events.md#stock-read-model)
              */
-            stock: number | null;
+            stock: number;
+            /**
+             * Stock Updated At
+             * @description When Products last confirmed that figure; null: never heard of, so 0
+             */
+            stock_updated_at: string | null;
             /**
              * Updated At
              * Format: date-time
@@ -442,11 +447,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The cart */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked (items then carry `stock: null`) */
-                    "X-Stock-Status"?: "unavailable";
                     [name: string]: unknown;
                 };
                 content: {
@@ -513,11 +516,9 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The cart */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked (items then carry `stock: null`) */
-                    "X-Stock-Status"?: "unavailable";
                     [name: string]: unknown;
                 };
                 content: {
@@ -598,11 +599,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The cart */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked (items then carry `stock: null`) */
-                    "X-Stock-Status"?: "unavailable";
                     [name: string]: unknown;
                 };
                 content: {
@@ -754,11 +753,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The cart */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked (items then carry `stock: null`) */
-                    "X-Stock-Status"?: "unavailable";
                     [name: string]: unknown;
                 };
                 content: {
@@ -846,11 +843,9 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The cart */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked (items then carry `stock: null`) */
-                    "X-Stock-Status"?: "unavailable";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1163,7 +1158,10 @@ export interface operations {
                 q?: string | null;
                 min_price?: (number | string) | null;
                 max_price?: (number | string) | null;
-                sort?: "price" | "-price" | "name" | "-created_at";
+                /** @description `stock`: the most units first, sold-out products last */
+                sort?: "price" | "-price" | "name" | "-created_at" | "stock";
+                /** @description Only products with at least one unit */
+                in_stock?: boolean;
             };
             header?: never;
             path?: never;
@@ -1174,8 +1172,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked */
-                    "X-Stock-Status"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1358,11 +1354,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The product */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked */
-                    "X-Stock-Status"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1462,11 +1456,9 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The product */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked */
-                    "X-Stock-Status"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1593,11 +1585,9 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The product */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description `unavailable` when Inventory could not be asked */
-                    "X-Stock-Status"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,0 +1,44 @@
+"""SQL of the stock read model."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from microshop.common.db import table_of
+from microshop.products.stock.models import StockLevel
+
+stock_levels = table_of(StockLevel)
+
+
+async def apply(session: AsyncSession, *, product_id: int, stock: int, version: int, confirmed_at: datetime) -> bool:
+    """Store this stock if its version is newer than the stored one; True when it was."""
+    row = insert(stock_levels).values(product_id=product_id, stock=stock, version=version, updated_at=confirmed_at)
+    statement = row.on_conflict_do_update(
+        index_elements=["product_id"],
+        set_={"stock": row.excluded.stock, "version": row.excluded.version, "updated_at": row.excluded.updated_at},
+        where=stock_levels.c.version < row.excluded.version,
+    ).returning(stock_levels.c.product_id)
+    return await session.scalar(statement) is not None
+
+
+async def versions(session: AsyncSession, product_ids: Sequence[int]) -> dict[int, int]:
+    """The stored version of each of these products that has one."""
+    rows = await session.execute(
+        select(stock_levels.c.product_id, stock_levels.c.version).where(stock_levels.c.product_id.in_(product_ids))
+    )
+    return {row.product_id: row.version for row in rows}
+
+
+async def count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(stock_levels)) or 0)
+
+
+async def clear(session: AsyncSession) -> None:
+    await session.execute(delete(stock_levels))
+
+
+async def get(session: AsyncSession, product_id: int) -> StockLevel | None:
+    return await session.get(StockLevel, product_id, populate_existing=True)

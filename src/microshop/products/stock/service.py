@@ -1,0 +1,113 @@
+"""Keeping the stock read model: Inventory's events as they come, and a reconciler for what they missed.
+
+Inventory alone decides stock (checkout still reserves there); Products shows the newest figure it
+has seen, so catalog, product and cart reads never call Inventory (docs/events.md#stock-read-model).
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from prometheus_client import Counter
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from microshop.common.db import create_engine, make_sessionmaker
+from microshop.common.events.broker import INVENTORY
+from microshop.common.events.consumer import Subscription
+from microshop.common.events.envelope import Event
+from microshop.common.http import create_http_client
+from microshop.common.ids import Id
+from microshop.products.config import ProductsSettings
+from microshop.products.inventory_client import InventoryClient, ServiceTokens, StockLevel
+from microshop.products.stock import repository
+
+log = structlog.get_logger(__name__)
+
+STOCK_CHANGED = "inventory.stock.changed"
+# A row Inventory changed this recently may have its event in flight: not counted as drift.
+IN_FLIGHT = timedelta(seconds=30)
+SNAPSHOT_PAGE_SIZE = 100
+
+REPAIRED = Counter(
+    "microshop_stock_read_model_repairs_total", "Stock rows the reconciler found behind Inventory (should stay 0)"
+)
+
+
+class StockChanged(BaseModel):
+    """`inventory.stock.changed`'s data (data_version 1)."""
+
+    product_id: Id
+    stock: int = Field(ge=0)
+    version: int = Field(ge=1)
+
+
+async def apply_stock_changed(session: AsyncSession, *, event: Event) -> None:
+    """Store the new stock unless a newer version is stored already."""
+    change = StockChanged.model_validate(event.data)
+    await repository.apply(
+        session,
+        product_id=change.product_id,
+        stock=change.stock,
+        version=change.version,
+        confirmed_at=datetime.now(UTC),
+    )
+
+
+STOCK_LEVELS = Subscription(
+    durable="products-stock-levels",
+    stream=INVENTORY.name,
+    subjects=(STOCK_CHANGED,),
+    handler=apply_stock_changed,
+    processed=None,  # idempotent by version
+)
+
+
+async def remember(session: AsyncSession, *, level: StockLevel) -> None:
+    """Store what Inventory just answered, so the writer reads its own write before the event comes."""
+    await repository.apply(
+        session, product_id=level.product_id, stock=level.stock, version=level.version, confirmed_at=datetime.now(UTC)
+    )
+
+
+async def reconcile(*, sessionmaker: async_sessionmaker[AsyncSession], inventory: InventoryClient) -> int:
+    """Walk Inventory's stock pages and apply every row newer than ours; returns how many were applied.
+
+    The same pass fills an empty read model. A row applied here that Inventory changed over
+    IN_FLIGHT ago, on a model that had rows, is drift the events missed: counted in /metrics.
+    """
+    async with sessionmaker() as session:
+        bootstrapping = await repository.count(session) == 0
+    applied, page = 0, 1
+    while True:
+        levels, total = await inventory.stock_page(page=page, page_size=SNAPSHOT_PAGE_SIZE)
+        async with sessionmaker.begin() as session:
+            ours = await repository.versions(session, [level.product_id for level in levels])
+            for level in levels:
+                if ours.get(level.product_id, 0) >= level.version:
+                    continue
+                await remember(session, level=level)
+                applied += 1
+                if not bootstrapping and level.updated_at < datetime.now(UTC) - IN_FLIGHT:
+                    REPAIRED.inc()
+                    log.warning("stock_read_model_repaired", product_id=level.product_id, version=level.version)
+        if not levels or page * SNAPSHOT_PAGE_SIZE >= total:
+            return applied
+        page += 1
+
+
+async def rebuild(*, sessionmaker: async_sessionmaker[AsyncSession], inventory: InventoryClient) -> int:
+    """Empty the read model and fill it again from Inventory (`microshop projections rebuild`)."""
+    async with sessionmaker.begin() as session:
+        await repository.clear(session)
+    return await reconcile(sessionmaker=sessionmaker, inventory=inventory)
+
+
+async def rebuild_from_settings(settings: ProductsSettings) -> int:
+    """`microshop projections rebuild`: the same as `rebuild`, with a database and Inventory client of its own."""
+    engine = create_engine(settings.database_url, pool_size=2, application_name=f"{settings.service_name}-rebuild")
+    try:
+        async with create_http_client(settings) as http:
+            inventory = InventoryClient(http, settings, ServiceTokens(http, settings))
+            return await rebuild(sessionmaker=make_sessionmaker(engine), inventory=inventory)
+    finally:
+        await engine.dispose()
