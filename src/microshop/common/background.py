@@ -1,8 +1,9 @@
 """Periodic background jobs that live as long as the app: started and stopped by its lifespan."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -11,7 +12,7 @@ from microshop.common.service import LifespanHook
 
 log = structlog.get_logger(__name__)
 
-Job = Callable[[FastAPI], Awaitable[None]]
+Job = Callable[[FastAPI], Coroutine[Any, Any, None]]
 
 
 def periodic(name: str, job: Job, *, interval: Callable[[FastAPI], float]) -> LifespanHook:
@@ -29,9 +30,15 @@ def periodic(name: str, job: Job, *, interval: Callable[[FastAPI], float]) -> Li
             except Exception:  # a job must never take the service down; the next tick tries again
                 log.exception("background_job_failed", job=name)
 
+    return in_background(name, run_forever)
+
+
+def in_background(name: str, job: Job) -> LifespanHook:
+    """A lifespan hook running `job(app)` once, beside the app, in each worker; cancelled at shutdown."""
+
     @asynccontextmanager
     async def hook(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(run_forever(app), name=name)
+        task = asyncio.create_task(job(app), name=name)
         try:
             yield
         finally:

@@ -46,7 +46,9 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
                 session, product_id=stock_row.product_id, stock=stock_row.stock, version=stock_row.version
             )
         await attempt.commit()
-        return ReserveOutcome(await _with_levels(session, ReservationRead.model_validate(row)), created=True)
+        levels = [StockLevelAfter(product_id=r.product_id, stock=r.stock, version=r.version) for r in taken]
+        reservation = ReservationRead.model_validate(row).model_copy(update={"levels": levels})
+        return ReserveOutcome(reservation, created=True)
     await attempt.rollback()  # lets go of the claim and of the stock rows it locked
     # In a transaction of its own: the rejection stands although this request answers 409.
     async with own_transaction(session) as rejection:
@@ -60,8 +62,8 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
 
 
 async def _with_levels(session: AsyncSession, reservation: ReservationRead) -> ReservationRead:
-    """A committed reservation with its products' stock and versions as they are now (read after its own
-    decrements, in its transaction), so the caller can show them before the events arrive."""
+    """A replayed committed reservation with its products' stock and versions as they are now (a first
+    answer carries the rows its own decrements returned), so the caller can show them at once."""
     levels = []
     for item in reservation.items:
         row = await stock_repository.get(session, item.product_id)

@@ -1,13 +1,11 @@
 """Background work of the stock read model: following Inventory's events, filling and reconciling."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 
 import structlog
 from fastapi import FastAPI
 
-from microshop.common.background import periodic
+from microshop.common.background import in_background, periodic
 from microshop.common.events.broker import DEAD_LETTERS, INVENTORY
 from microshop.common.events.hooks import events_hook
 from microshop.products.stock import repository, service
@@ -40,16 +38,7 @@ async def _fill_when_empty(app: FastAPI) -> None:
         return
 
 
-@asynccontextmanager
-async def stock_bootstrap_hook(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(_fill_when_empty(app), name="stock-bootstrap")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
+stock_bootstrap_hook = in_background("stock-bootstrap", _fill_when_empty)
 
 stock_reconcile_hook = periodic(
     "stock-reconcile", _reconcile, interval=lambda app: app.state.settings.stock_reconcile_interval_seconds
