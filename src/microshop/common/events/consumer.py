@@ -1,14 +1,15 @@
-"""Durable pull consumers with explicit ack: each event applied once, in its own transaction.
+"""Durable pull consumers with explicit ack: each event applied once, in a transaction of its own.
 
-A handler runs in a transaction of its own. Idempotency is either the consumer's record of the
-event ids it applied (`processed_events`, written in the same transaction) or the handler's own
-rule (apply only a newer per-aggregate version). The message is acked only after the commit; a
+The events of one fetch are applied in one transaction (if one of them fails, they are applied one
+by one, so only that one is retried). Idempotency is either the consumer's record of the event ids
+it applied (`processed_events`, written in the same transaction) or the handler's own rule (apply
+only a newer per-aggregate version). The message is acked only after the commit; a
 failure is retried with a growing delay, and after `max_deliver` attempts the event goes to
 `deadletter.<consumer>` with the error, is logged and counted, and the consumer moves on.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,20 +73,26 @@ class Subscription:
     batch_size: int = 100
 
 
-async def apply(sessionmaker: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event) -> bool:
-    """Run the handler in a transaction of its own; False when the event was applied before."""
+async def apply(
+    sessionmaker: async_sessionmaker[AsyncSession], subscription: Subscription, events: Sequence[Event]
+) -> list[bool]:
+    """Run the handler on each event, all in one transaction of their own; False for one applied before."""
+    applied = []
     async with sessionmaker.begin() as session:
-        if subscription.processed is not None:
-            first_time = await session.scalar(
-                insert(subscription.processed)
-                .values(consumer=subscription.durable, event_id=event.id)
-                .on_conflict_do_nothing()
-                .returning(subscription.processed.c.event_id)
-            )
-            if first_time is None:
-                return False
-        await subscription.handler(session, event=event)
-    return True
+        for event in events:
+            if subscription.processed is not None:
+                first_time = await session.scalar(
+                    insert(subscription.processed)
+                    .values(consumer=subscription.durable, event_id=event.id)
+                    .on_conflict_do_nothing()
+                    .returning(subscription.processed.c.event_id)
+                )
+                if first_time is None:
+                    applied.append(False)
+                    continue
+            await subscription.handler(session, event=event)
+            applied.append(True)
+    return applied
 
 
 class Consumer:
@@ -139,22 +146,37 @@ class Consumer:
                 )
                 await asyncio.sleep(1)
                 continue
-            for message in messages:
-                await self.handle(message)
+            await self.handle_batch(messages)
 
-    async def handle(self, message: Msg) -> None:
-        """Apply one message, then ack; nak with a delay on failure; dead-letter past max_deliver."""
+    async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        """Apply what one fetch brought in one transaction, then ack each; if any fails, one by one."""
+        readable = []
+        for message in messages:
+            if message.metadata.num_delivered > 1:
+                REDELIVERIES.labels(consumer=self.subscription.durable).inc()
+            try:
+                readable.append((message, Event.from_json(message.data)))
+            except ValidationError as exc:  # never readable, so never applicable: no point in retrying
+                await self.dead_letter(message, error=f"unreadable event: {exc.errors()[0]['msg']}")
+        if len(readable) > 1:
+            try:
+                outcomes = await apply(self.sessionmaker, self.subscription, [event for _, event in readable])
+            except Exception:  # some event fails: apply them apart, so only that one is retried
+                log.info("event_batch_split", consumer=self.subscription.durable, events=len(readable))
+            else:
+                for (message, _), applied in zip(readable, outcomes, strict=True):
+                    (APPLIED if applied else DUPLICATES).labels(consumer=self.subscription.durable).inc()
+                    await message.ack()
+                return
+        for message, event in readable:
+            await self.handle(message, event)
+
+    async def handle(self, message: Msg, event: Event) -> None:
+        """Apply one event, then ack; nak with a delay on failure; dead-letter past max_deliver."""
         subscription = self.subscription
         delivered = message.metadata.num_delivered
-        if delivered > 1:
-            REDELIVERIES.labels(consumer=subscription.durable).inc()
         try:
-            event = Event.from_json(message.data)
-        except ValidationError as exc:  # never readable, so never applicable: no point in retrying
-            await self.dead_letter(message, error=f"unreadable event: {exc.errors()[0]['msg']}")
-            return
-        try:
-            applied = await apply(self.sessionmaker, subscription, event)
+            (applied,) = await apply(self.sessionmaker, subscription, [event])
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             if delivered >= subscription.max_deliver:
