@@ -63,3 +63,19 @@ def test_a_stock_change_made_at_inventory_reaches_the_catalog(system: System) ->
         until(shown)
         in_stock = client.get(f"{system.products.url}/api/products", params={"in_stock": "true", "q": "Desk"}).json()
         assert [item["id"] for item in in_stock["items"]] == [product_id]
+
+
+def test_metrics_show_the_consumer_lag_and_the_outbox(system: System) -> None:
+    """Products reports its consumer's lag and what it applied; Inventory its unsent outbox rows."""
+
+    def products_metrics() -> str:
+        return httpx.get(f"{system.products.url}/metrics", timeout=5).text
+
+    until(lambda: 'microshop_events_consumer_lag{consumer="products-stock-levels"}' in products_metrics())
+    assert 'microshop_events_applied_total{consumer="products-stock-levels"}' in products_metrics()
+
+    def inventory_metrics() -> str:
+        return httpx.get(f"{system.inventory.url}/metrics", timeout=5).text
+
+    until(lambda: 'microshop_outbox_unsent{outbox="inventory.outbox"} 0.0' in inventory_metrics())
+    assert 'microshop_outbox_oldest_unsent_seconds{outbox="inventory.outbox"} 0.0' in inventory_metrics()

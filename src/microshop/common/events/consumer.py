@@ -9,6 +9,7 @@ failure is retried with a growing delay, and after `max_deliver` attempts the ev
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ from microshop.common.events.broker import Namespace
 from microshop.common.events.envelope import Event
 
 log = structlog.get_logger(__name__)
+
+LAG_MEASURE_SECONDS = 1.0  # how often a consumer asks the broker how far behind it is
 
 
 class Handler(Protocol):
@@ -134,11 +137,14 @@ class Consumer:
         await js.add_consumer(self.stream, self.config())
         pull = await js.pull_subscribe_bind(durable=subscription.durable, stream=self.stream)
         log.info("consumer_started", consumer=subscription.durable, stream=self.stream)
+        measured = 0.0
         while True:
+            if time.monotonic() - measured >= LAG_MEASURE_SECONDS:  # busy or idle, once a second
+                measured = time.monotonic()
+                await self._measure_lag(js)
             try:
                 messages = await pull.fetch(subscription.batch_size, timeout=1)
             except NatsTimeout:
-                await self._measure_lag(js)
                 continue
             except Exception as exc:  # the broker is away: nats-py reconnects, we wait a moment
                 log.warning(
