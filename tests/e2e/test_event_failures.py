@@ -8,6 +8,8 @@ ends with the read model converged and each outbox row in the stream exactly onc
 import asyncio
 import itertools
 import json
+import re
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +19,13 @@ import httpx
 import nats
 import pytest
 
+from microshop.devtools.embedded_db import free_port
 from microshop.devtools.embedded_nats import EmbeddedNats
 from tests.e2e.support import ensure_running, new_user
 from tests.support.apps import events_namespace_for
 from tests.support.broker import throwaway_server
 from tests.support.postgres import TestPostgres
+from tests.support.processes import ServiceProcess
 from tests.support.system import System, start_system
 from tests.support.tokens import TokenFactory, bearer
 
@@ -230,5 +234,79 @@ async def test_with_inventory_stopped_the_catalog_shows_stock_and_checkout_is_50
             assert (await client.get(f"/api/products/{product}")).json()["stock"] == 4
         finally:
             ensure_running(shop.system.inventory)
+        # The order stays pending until the recovery job (every 1 s) reserves it, with Inventory back.
+        orders = (await client.get("/api/orders", headers=user)).json()["items"]
+        await eventually(lambda: _settled(shop, orders[0]["id"]), CONVERGE_SECONDS, lambda: _nothing())
     await shop.converged()
+    await shop.each_event_published_once()
+
+
+async def _settled(shop: Shop, order_id: int) -> bool:
+    rows = await shop.fetch("SELECT status FROM products.orders WHERE id = $1", order_id)
+    return rows[0]["status"] != "pending"
+
+
+async def _nothing() -> str:
+    return "the order is still pending"
+
+
+_COUNTER = re.compile(
+    r'^microshop_events_(applied|duplicates|redeliveries)_total\{consumer="products-stock-levels"\} ([0-9.e+]+)$',
+    re.MULTILINE,
+)
+
+
+async def _handled(client: httpx.AsyncClient, *replicas: ServiceProcess) -> dict[str, float]:
+    """The stock consumer's applied, duplicates and redeliveries, summed over the replicas."""
+    totals = {"applied": 0.0, "duplicates": 0.0, "redeliveries": 0.0}
+    for replica in replicas:
+        metrics = (await client.get(f"{replica.url}/metrics")).text
+        for name, value in _COUNTER.findall(metrics):
+            totals[name] += float(value)
+    return totals
+
+
+async def test_two_products_replicas_share_the_consumer_and_no_version_goes_back(shop: Shop) -> None:
+    products = await shop.create_products([0, 0, 0])
+    await shop.converged()
+    port = free_port()
+    replica = ServiceProcess(
+        "products-replica",
+        [sys.executable, "-m", "microshop.cli", "serve", "products", "--workers", "1"],
+        env={**shop.system.products.env, "PRODUCTS_PORT": str(port)},
+        port=port,
+        log_dir=shop.work_dir / "logs",
+    )
+    seen: dict[int, list[int]] = {product: [] for product in products}
+    changes = 24
+
+    async def watch() -> None:
+        while True:
+            rows = await shop.fetch(
+                "SELECT product_id, version FROM products.stock_levels WHERE product_id = ANY($1)", products
+            )
+            for row in rows:
+                seen[row["product_id"]].append(row["version"])
+            await asyncio.sleep(0.01)
+
+    try:
+        await asyncio.to_thread(replica.start)
+        async with httpx.AsyncClient(timeout=30) as client:
+            before = await _handled(client, shop.system.products, replica)
+            watcher = asyncio.create_task(watch())
+            try:
+                await asyncio.gather(*(shop.stock_entry(client, products[n % 3], n + 1) for n in range(changes)))
+                await shop.converged()
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+            after = await _handled(client, shop.system.products, replica)
+    finally:
+        replica.stop()
+    for product, versions in seen.items():
+        assert versions == sorted(versions), (product, versions)
+    delta = {name: after[name] - before[name] for name in after}
+    handled = delta["applied"] + delta["duplicates"]
+    # Each change handled by one replica (or, redelivered after a lost ack, once more as a duplicate).
+    assert handled == changes if delta["redeliveries"] == 0 else handled >= changes, delta
     await shop.each_event_published_once()
