@@ -1,0 +1,312 @@
+"""Events when things fail, over real processes: the broker down, Products killed, Inventory stopped.
+
+The module runs its own system on its own database and its own throwaway NATS, since its tests
+stop them. Each test leaves the system running (what it stopped is restarted in `finally`), and
+ends with the read model converged and each outbox row in the stream exactly once.
+"""
+
+import asyncio
+import itertools
+import json
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import nats
+import pytest
+
+from microshop.devtools.embedded_db import free_port
+from microshop.devtools.embedded_nats import EmbeddedNats
+from tests.e2e.support import ensure_running, new_user
+from tests.support.apps import events_namespace_for
+from tests.support.broker import throwaway_server
+from tests.support.postgres import TestPostgres
+from tests.support.processes import ServiceProcess
+from tests.support.system import System, start_system
+from tests.support.tokens import TokenFactory, bearer
+
+pytestmark = pytest.mark.e2e
+
+DATABASE = "microshop_event_failures"
+CONVERGE_SECONDS = 30
+_admin_ids = itertools.count(950_000)
+
+
+@dataclass
+class Shop:
+    system: System
+    broker: EmbeddedNats
+    database_url: str
+    tokens: TokenFactory
+    work_dir: Path
+
+    def admin(self) -> dict[str, str]:
+        return bearer(self.tokens.admin(next(_admin_ids)))
+
+    async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(self.system.database_dsn)
+        try:
+            return await connection.fetch(sql, *args)
+        finally:
+            await connection.close()
+
+    async def unsent(self) -> int:
+        return int((await self.fetch("SELECT count(*) AS n FROM inventory.outbox WHERE sent_at IS NULL"))[0]["n"])
+
+    async def divergence(self) -> list[str]:
+        """What keeps the read model from matching Inventory (empty when converged), and ledger mismatches."""
+        rows = await self.fetch(
+            """
+            SELECT coalesce(i.product_id, s.product_id) AS product_id, i.stock, i.version,
+                   s.stock AS read_stock, s.version AS read_version,
+                   (SELECT coalesce(sum(m.delta), 0) FROM inventory.movements m WHERE m.product_id = i.product_id)
+                   AS ledger
+            FROM inventory.inventory i FULL OUTER JOIN products.stock_levels s ON s.product_id = i.product_id
+            ORDER BY 1
+            """
+        )
+        return [
+            str(dict(row))
+            for row in rows
+            if (row["stock"], row["version"]) != (row["read_stock"], row["read_version"])
+            or row["stock"] != row["ledger"]
+        ]
+
+    async def converged(self, timeout: float = CONVERGE_SECONDS) -> None:
+        """Until every product's read-model stock and version equal Inventory's, and the outbox is all sent."""
+        await eventually(lambda: self._converged_now(), timeout, self._state)
+
+    async def _converged_now(self) -> bool:
+        return await self.unsent() == 0 and not await self.divergence()
+
+    async def _state(self) -> str:
+        return f"unsent={await self.unsent()} divergent={await self.divergence()}"
+
+    async def stream_ids(self) -> list[str]:
+        """The event id of every message in this shop's INVENTORY stream."""
+        namespace = events_namespace_for(self.database_url)
+        client = await nats.connect(self.broker.url, connect_timeout=5, allow_reconnect=False)
+        try:
+            js = client.jetstream()
+            stream = f"{namespace.upper()}_INVENTORY"
+            info = await js.stream_info(stream)
+            ids = []
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                message = await js.get_msg(stream, seq)
+                ids.append(json.loads(message.data or b"{}")["id"])
+            assert len(ids) == info.state.messages
+            return ids
+        finally:
+            await client.close()
+
+    async def each_event_published_once(self) -> None:
+        """The stream holds each outbox row once: no event lost, none stored twice."""
+        outbox = {str(row["id"]) for row in await self.fetch("SELECT id FROM inventory.outbox")}
+        ids = await self.stream_ids()
+        assert len(ids) == len(set(ids)), "an event is in the stream twice"
+        assert set(ids) == outbox
+
+    async def create_products(self, stocks: list[int]) -> list[int]:
+        ids = []
+        async with httpx.AsyncClient(base_url=self.system.products.url, timeout=30) as client:
+            for n, stock in enumerate(stocks):
+                body = {"name": f"Failure lamp {n}", "price": "10.00", "stock": stock}
+                response = await client.post("/api/products", json=body, headers=self.admin())
+                assert response.status_code == 201, response.text
+                ids.append(int(response.json()["id"]))
+        return ids
+
+    async def stock_entry(self, client: httpx.AsyncClient, product_id: int, quantity: int) -> None:
+        entry = {"product_id": product_id, "type": "in", "quantity": quantity, "reason": "delivery"}
+        response = await client.post(f"{self.system.inventory.url}/api/inventory", json=entry, headers=self.admin())
+        assert response.status_code in (200, 201), response.text
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], timeout: float, describe: Callable[[], Awaitable[str]]
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout}s: {await describe()}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+async def shop_database(test_postgres: TestPostgres, template_database: str) -> AsyncIterator[str]:
+    await test_postgres.drop_database(DATABASE)
+    url = await test_postgres.create_database(DATABASE, template=template_database)
+    yield url
+    await test_postgres.drop_database(DATABASE)
+
+
+@pytest.fixture(scope="module")
+def shop_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    server = throwaway_server(tmp_path_factory.mktemp("failure-nats") / "data")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def shop(
+    shop_database: str, shop_broker: EmbeddedNats, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Shop]:
+    work_dir = tmp_path_factory.mktemp("failure-system")
+    for system in start_system(database_url=shop_database, nats_url=shop_broker.url, tokens=tokens, work_dir=work_dir):
+        yield Shop(system, shop_broker, shop_database, tokens, work_dir)
+
+
+async def _checkout(client: httpx.AsyncClient, product_id: int, quantity: int, tokens: TokenFactory) -> int:
+    user = new_user(tokens)
+    added = await client.post("/api/cart", json={"product_id": product_id, "quantity": quantity}, headers=user)
+    assert added.status_code == 200, added.text
+    response = await client.post("/api/cart/checkout", headers=user)
+    assert response.status_code in (201, 409), response.text
+    return response.status_code
+
+
+async def test_writes_while_the_broker_is_down_reach_the_read_model_once_it_is_back(shop: Shop) -> None:
+    products = await shop.create_products([5, 8, 3, 12, 6])
+    await shop.converged()
+    statuses: list[int] = []
+    try:
+        await asyncio.to_thread(shop.broker.stop)
+        async with httpx.AsyncClient(base_url=shop.system.products.url, timeout=30) as client:
+            for n in range(30):
+                statuses.append(await _checkout(client, products[n % 5], 1 + n % 3, shop.tokens))
+                if n % 10 == 0:
+                    await shop.stock_entry(client, products[n % 5], 2)
+        assert statuses.count(201) > 0 and statuses.count(409) > 0, statuses
+        assert await shop.unsent() > 0  # the events wait in the outbox
+    finally:
+        await asyncio.to_thread(shop.broker.start)
+    await shop.converged()
+    await shop.each_event_published_once()
+
+
+async def test_products_killed_catches_up_from_its_durable_consumer(shop: Shop) -> None:
+    products = await shop.create_products([1, 2])
+    await shop.converged()
+    try:
+        shop.system.products.stop(kill=True)
+        async with httpx.AsyncClient(timeout=30) as client:
+            for n in range(10):
+                await shop.stock_entry(client, products[n % 2], n + 1)
+        await eventually(lambda: _no_unsent(shop), CONVERGE_SECONDS, shop._state)
+        assert await shop.divergence()  # Products, down, has not seen them
+    finally:
+        ensure_running(shop.system.products)
+    await shop.converged()
+    await shop.each_event_published_once()
+
+
+async def _no_unsent(shop: Shop) -> bool:
+    return await shop.unsent() == 0
+
+
+async def test_with_inventory_stopped_the_catalog_shows_stock_and_checkout_is_503(shop: Shop) -> None:
+    (product,) = await shop.create_products([4])
+    await shop.converged()
+    async with httpx.AsyncClient(base_url=shop.system.products.url, timeout=30) as client:
+        before = await shop.fetch("SELECT stock, version FROM inventory.inventory WHERE product_id = $1", product)
+        user = new_user(shop.tokens)
+        added = await client.post("/api/cart", json={"product_id": product, "quantity": 1}, headers=user)
+        assert added.status_code == 200, added.text
+        try:
+            shop.system.inventory.stop()
+            page = await client.get(f"/api/products/{product}")
+            assert page.status_code == 200 and page.json()["stock"] == 4, page.text
+            listed = await client.get("/api/products", params={"q": "Failure lamp", "page_size": 100})
+            assert listed.status_code == 200, listed.text
+            assert [item["stock"] for item in listed.json()["items"] if item["id"] == product] == [4]
+            checkout = await client.post("/api/cart/checkout", headers=user)
+            assert checkout.status_code == 503, checkout.text
+            assert checkout.json()["error"]["code"] == "inventory_unavailable"
+            after = await shop.fetch("SELECT stock, version FROM inventory.inventory WHERE product_id = $1", product)
+            assert after == before
+            assert (await client.get(f"/api/products/{product}")).json()["stock"] == 4
+        finally:
+            ensure_running(shop.system.inventory)
+        # The order stays pending until the recovery job (every 1 s) reserves it, with Inventory back.
+        orders = (await client.get("/api/orders", headers=user)).json()["items"]
+        await eventually(lambda: _settled(shop, orders[0]["id"]), CONVERGE_SECONDS, lambda: _nothing())
+    await shop.converged()
+    await shop.each_event_published_once()
+
+
+async def _settled(shop: Shop, order_id: int) -> bool:
+    rows = await shop.fetch("SELECT status FROM products.orders WHERE id = $1", order_id)
+    return rows[0]["status"] != "pending"
+
+
+async def _nothing() -> str:
+    return "the order is still pending"
+
+
+_COUNTER = re.compile(
+    r'^microshop_events_(applied|duplicates|redeliveries)_total\{consumer="products-stock-levels"\} ([0-9.e+]+)$',
+    re.MULTILINE,
+)
+
+
+async def _handled(client: httpx.AsyncClient, *replicas: ServiceProcess) -> dict[str, float]:
+    """The stock consumer's applied, duplicates and redeliveries, summed over the replicas."""
+    totals = {"applied": 0.0, "duplicates": 0.0, "redeliveries": 0.0}
+    for replica in replicas:
+        metrics = (await client.get(f"{replica.url}/metrics")).text
+        for name, value in _COUNTER.findall(metrics):
+            totals[name] += float(value)
+    return totals
+
+
+async def test_two_products_replicas_share_the_consumer_and_no_version_goes_back(shop: Shop) -> None:
+    products = await shop.create_products([0, 0, 0])
+    await shop.converged()
+    port = free_port()
+    replica = ServiceProcess(
+        "products-replica",
+        [sys.executable, "-m", "microshop.cli", "serve", "products", "--workers", "1"],
+        env={**shop.system.products.env, "PRODUCTS_PORT": str(port)},
+        port=port,
+        log_dir=shop.work_dir / "logs",
+    )
+    seen: dict[int, list[int]] = {product: [] for product in products}
+    changes = 24
+
+    async def watch() -> None:
+        while True:
+            rows = await shop.fetch(
+                "SELECT product_id, version FROM products.stock_levels WHERE product_id = ANY($1)", products
+            )
+            for row in rows:
+                seen[row["product_id"]].append(row["version"])
+            await asyncio.sleep(0.01)
+
+    try:
+        await asyncio.to_thread(replica.start)
+        async with httpx.AsyncClient(timeout=30) as client:
+            before = await _handled(client, shop.system.products, replica)
+            watcher = asyncio.create_task(watch())
+            try:
+                await asyncio.gather(*(shop.stock_entry(client, products[n % 3], n + 1) for n in range(changes)))
+                await shop.converged()
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+            after = await _handled(client, shop.system.products, replica)
+    finally:
+        replica.stop()
+    for product, versions in seen.items():
+        assert versions == sorted(versions), (product, versions)
+    delta = {name: after[name] - before[name] for name in after}
+    handled = delta["applied"] + delta["duplicates"]
+    # Each change handled by one replica (or, redelivered after a lost ack, once more as a duplicate).
+    assert handled == changes if delta["redeliveries"] == 0 else handled >= changes, delta
+    await shop.each_event_published_once()
