@@ -88,6 +88,34 @@ async def test_rows_wait_while_the_broker_cannot_take_them(
     assert await unsent(sessionmaker, outbox) == 3
 
 
+async def test_a_subject_that_cannot_be_published_holds_back_only_its_own_rows(
+    nc: Client, outbox: Table, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Rows published before and beside a failing one are marked; the failing subject keeps its order."""
+    async with throwaway_stream(nc) as (js, stream, prefix):
+        async with sessionmaker.begin() as session:
+            await record(session, outbox, source="test", type=f"{prefix}.a.changed", subject="a", data={"n": 1})
+            await record(session, outbox, source="test", type="nostream.b.changed", subject="b", data={"n": 1})
+            await record(session, outbox, source="test", type=f"{prefix}.b.changed", subject="b", data={"n": 2})
+            await record(session, outbox, source="test", type=f"{prefix}.c.changed", subject="c", data={"n": 1})
+        relay = relay_for(outbox, sessionmaker, js, publish_timeout=0.5)
+        with pytest.raises((NoStreamResponseError, NoRespondersError, TimeoutError)):
+            await relay.relay_once(js)
+        published = [Event.from_json(data) for _, data in await stream_messages(js, stream)]
+        assert [(event.subject, event.data["n"]) for event in published] == [("a", 1), ("c", 1)]
+        async with sessionmaker() as session:
+            waiting = (
+                (
+                    await session.execute(
+                        select(outbox.c.subject).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert waiting == ["b", "b"]  # b's second row never overtakes its first
+
+
 async def test_two_relays_publish_each_event_once_and_each_subject_in_order(
     nc: Client, outbox: Table, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -108,6 +108,21 @@ class Broker:
                     await self._client.flush(timeout=CLOSE_FLUSH_SECONDS)
             await self._client.close()
 
+    async def _on_error(self, exc: Exception) -> None:
+        log.warning("broker_error", url=_redacted(self.url), error=str(exc) or type(exc).__name__)
+
+    async def _on_disconnected(self) -> None:
+        log.warning("broker_disconnected", url=_redacted(self.url))
+
+    async def _on_reconnected(self) -> None:
+        """A server that came back may have lost its streams (a fresh or memory-backed one): declare them again."""
+        log.info("broker_reconnected", url=_redacted(self.url))
+        if self._client is not None:
+            try:
+                await declare_streams(self._client.jetstream(), self.streams, self.limits, namespace=self.namespace)
+            except Exception as exc:  # JetStream not ready yet: the relay's failures will say so, and retry
+                log.warning("broker_streams_not_declared", error=str(exc) or type(exc).__name__)
+
     async def _connect_until_done(self) -> None:
         assert self._ready is not None
         while True:
@@ -119,6 +134,9 @@ class Broker:
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,  # once connected, never give up
                     reconnect_time_wait=CONNECT_RETRY_SECONDS,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
                 )
                 js = self._client.jetstream()
                 await declare_streams(js, self.streams, self.limits, namespace=self.namespace)

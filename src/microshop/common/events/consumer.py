@@ -23,6 +23,8 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microshop.common.events.broker import Namespace
@@ -31,6 +33,12 @@ from microshop.common.events.envelope import Event
 log = structlog.get_logger(__name__)
 
 LAG_MEASURE_SECONDS = 1.0  # how often a consumer asks the broker how far behind it is
+DATABASE_RETRY_SECONDS = 5.0  # an event that met an unreachable database (or dead-letter stream) waits this long
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """The database is down or unreachable (not the event's fault, so it never counts towards dead letters)."""
+    return isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError | PoolTimeout)
 
 
 class Handler(Protocol):
@@ -125,7 +133,9 @@ class Consumer:
             durable_name=subscription.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            max_deliver=subscription.max_deliver,
+            # Unlimited at the broker: the consumer itself parks an event after `max_deliver` failures of
+            # its own, so a delivery lost to a crash, a timeout or an unreachable database never drops one.
+            max_deliver=-1,
             ack_wait=subscription.ack_wait_seconds,
             **filters,
         )
@@ -185,6 +195,10 @@ class Consumer:
             (applied,) = await apply(self.sessionmaker, subscription, [event])
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
+            if _database_unavailable(exc):  # not the event's fault: it waits, however long that takes
+                log.warning("event_deferred", consumer=subscription.durable, event_id=str(event.id), error=error)
+                await message.nak(delay=DATABASE_RETRY_SECONDS)
+                return
             if delivered >= subscription.max_deliver:
                 await self.dead_letter(message, error=error, event=event)
                 return
@@ -208,7 +222,12 @@ class Consumer:
         if event is not None:
             headers["Nats-Msg-Id"] = f"{subscription.durable}:{event.id}"
         subject = self.namespace.subject(f"deadletter.{subscription.durable}")
-        await js.publish(subject, message.data, headers=headers)
+        try:
+            await js.publish(subject, message.data, headers=headers)
+        except Exception as exc:  # parked nowhere yet: delivered again later, never dropped
+            log.warning("dead_letter_failed", consumer=subscription.durable, error=str(exc) or type(exc).__name__)
+            await message.nak(delay=DATABASE_RETRY_SECONDS)
+            return
         DEAD_LETTERS.labels(consumer=subscription.durable).inc()
         log.error(
             "event_dead_lettered",

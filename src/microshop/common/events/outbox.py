@@ -152,8 +152,14 @@ class OutboxRelay:
                 await asyncio.wait_for(self.wakeup.wait(), timeout=backoff)
 
     async def relay_once(self, js: JetStreamContext) -> int:
-        """Publish one batch; returns how many rows were published (and marked sent)."""
+        """Publish one batch; returns how many rows were published (and marked sent).
+
+        A row that cannot be published holds back the later rows of its subject only (order per
+        subject); the others go on, what was published is marked and committed, and then the
+        failure is raised so the relay backs off.
+        """
         table = self.outbox
+        failure: Exception | None = None
         async with self.sessionmaker.begin() as session:
             heads = select(table.c.subject).where(table.c.sent_at.is_(None)).order_by(table.c.seq)
             candidates = list(dict.fromkeys((await session.scalars(heads.limit(self.batch_size))).all()))
@@ -162,7 +168,7 @@ class OutboxRelay:
             mine = [subject for subject in candidates if await self._try_lock(session, subject)]
             rows = (
                 await session.execute(
-                    select(table.c.seq, table.c.id, table.c.type, table.c.payload)
+                    select(table.c.seq, table.c.id, table.c.type, table.c.subject, table.c.payload)
                     .where(table.c.sent_at.is_(None), table.c.subject.in_(mine))
                     .order_by(table.c.seq)
                     .limit(self.batch_size)
@@ -170,19 +176,28 @@ class OutboxRelay:
                 )
             ).all()
             sent: list[int] = []
-            try:
-                for row in rows:
+            held: set[str] = set()
+            for row in rows:
+                if row.subject in held:
+                    continue
+                try:
                     await js.publish(
                         self.namespace.subject(row.type),
                         row.payload.encode(),
                         timeout=self.publish_timeout,
                         headers={"Nats-Msg-Id": str(row.id)},
                     )
-                    sent.append(row.seq)
-            finally:  # what was published is marked, even when a later publish failed
-                if sent:
-                    await session.execute(update(table).where(table.c.seq.in_(sent)).values(sent_at=func.now()))
-                    PUBLISHED.labels(outbox=table.fullname).inc(len(sent))
+                except Exception as exc:  # this subject waits; the others go on
+                    failure = failure or exc
+                    held.add(row.subject)
+                    continue
+                sent.append(row.seq)
+            if sent:
+                await session.execute(update(table).where(table.c.seq.in_(sent)).values(sent_at=func.now()))
+        if sent:
+            PUBLISHED.labels(outbox=table.fullname).inc(len(sent))
+        if failure is not None:
+            raise failure
         return len(sent)
 
     async def _try_lock(self, session: AsyncSession, subject: str) -> bool:

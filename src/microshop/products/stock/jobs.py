@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from microshop.common.background import in_background, periodic
 from microshop.common.events.broker import DEAD_LETTERS, INVENTORY
 from microshop.common.events.hooks import events_hook
-from microshop.products.stock import repository, service
+from microshop.products.stock import service
 
 log = structlog.get_logger(__name__)
 
@@ -22,23 +22,23 @@ async def _reconcile(app: FastAPI) -> None:
     await service.reconcile(sessionmaker=app.state.sessionmaker, inventory=app.state.inventory)
 
 
-async def _fill_when_empty(app: FastAPI) -> None:
-    """An empty read model fills itself from Inventory's snapshot, retrying until Inventory answers."""
+async def _reconcile_at_start(app: FastAPI) -> None:
+    """At every start the read model is brought up to Inventory's snapshot (filled when empty), retrying
+    until Inventory answers: events retained by the broker cannot be relied on to cover every product."""
     while True:
         try:
-            async with app.state.sessionmaker() as session:
-                if await repository.count(session) > 0:
-                    return
-            applied = await service.reconcile(sessionmaker=app.state.sessionmaker, inventory=app.state.inventory)
-        except Exception as exc:  # Inventory or the database is not there yet: the catalog shows 0 meanwhile
+            applied = await service.reconcile(
+                sessionmaker=app.state.sessionmaker, inventory=app.state.inventory, count_repairs=False
+            )
+        except Exception as exc:  # Inventory or the database is not there yet; reads show what is stored
             log.warning("stock_bootstrap_deferred", error=str(exc) or type(exc).__name__)
             await asyncio.sleep(BOOTSTRAP_RETRY_SECONDS)
             continue
-        log.info("stock_read_model_filled", products=applied)
+        log.info("stock_read_model_reconciled_at_start", applied=applied)
         return
 
 
-stock_bootstrap_hook = in_background("stock-bootstrap", _fill_when_empty)
+stock_bootstrap_hook = in_background("stock-bootstrap", _reconcile_at_start)
 
 stock_reconcile_hook = periodic(
     "stock-reconcile", _reconcile, interval=lambda app: app.state.settings.stock_reconcile_interval_seconds

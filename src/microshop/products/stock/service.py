@@ -69,14 +69,17 @@ async def remember(session: AsyncSession, *, level: StockLevel) -> None:
     )
 
 
-async def reconcile(*, sessionmaker: async_sessionmaker[AsyncSession], inventory: InventoryClient) -> int:
+async def reconcile(
+    *, sessionmaker: async_sessionmaker[AsyncSession], inventory: InventoryClient, count_repairs: bool = True
+) -> int:
     """Walk Inventory's stock pages and apply every row newer than ours; returns how many were applied.
 
-    The same pass fills an empty read model. A row applied here that Inventory changed over
-    IN_FLIGHT ago, on a model that had rows, is drift the events missed: counted in /metrics.
+    The same pass fills an empty read model (at start, `count_repairs=False`). Otherwise a row
+    applied here that Inventory changed over IN_FLIGHT ago is drift the events missed: counted in
+    /metrics.
     """
     async with sessionmaker() as session:
-        bootstrapping = await repository.count(session) == 0
+        bootstrapping = not count_repairs or await repository.count(session) == 0
     applied, page = 0, 1
     while True:
         levels, total = await inventory.stock_page(page=page, page_size=SNAPSHOT_PAGE_SIZE)
