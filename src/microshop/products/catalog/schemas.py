@@ -101,7 +101,7 @@ class ProductRead(BaseModel):
     features: dict[str, Any]
     stock: int = Field(description="Units at Inventory, as Products last heard (docs/events.md#stock-read-model)")
     stock_updated_at: datetime | None = Field(
-        description="When Products last confirmed that figure; null: never heard of, so 0"
+        description="When Products last stored a newer figure for it; null: never heard of, so 0"
     )
     created_at: datetime
     updated_at: datetime

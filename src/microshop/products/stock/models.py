@@ -17,5 +17,5 @@ class StockLevel(Base):
     stock: Mapped[int] = mapped_column(Integer)
     # Inventory's per-product version: only a newer one is applied, so order and duplicates do not matter.
     version: Mapped[int] = mapped_column(BigInteger)
-    # When Products last confirmed this stock (an event applied, or a snapshot that agreed).
+    # When Products last stored a newer figure for it (from an event, an answer of Inventory or a snapshot).
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

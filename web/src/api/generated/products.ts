@@ -420,7 +420,7 @@ export interface components {
             stock: number;
             /**
              * Stock Updated At
-             * @description When Products last confirmed that figure; null: never heard of, so 0
+             * @description When Products last stored a newer figure for it; null: never heard of, so 0
              */
             stock_updated_at: string | null;
             /**
