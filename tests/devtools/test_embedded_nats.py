@@ -43,10 +43,13 @@ async def test_the_test_broker_is_a_real_jetstream(test_nats: TestBroker) -> Non
             await jetstream.delete_stream(stream)
 
 
-def test_the_throwaway_broker_is_never_the_machines_nor_make_runs(test_nats: TestBroker) -> None:
-    if os.environ.get("TEST_NATS_URL"):
-        pytest.skip("TEST_NATS_URL names the server to use")
-    assert urlsplit(test_nats.url).port not in RESERVED_PORTS
+@pytest.mark.broker
+def test_the_runs_broker_is_the_one_named_or_a_throwaway_never_the_machines(test_nats: TestBroker) -> None:
+    named = os.environ.get("TEST_NATS_URL")
+    if named:  # the external pass: exactly the server it names
+        assert test_nats.url == named
+    else:  # a throwaway server, never the machine's NATS (4222) nor `make run`'s (4223)
+        assert urlsplit(test_nats.url).port not in RESERVED_PORTS
     assert os.environ["NATS_URL"] == test_nats.url, "what the tests start connects to it"
 
 
