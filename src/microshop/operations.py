@@ -13,6 +13,7 @@ import asyncpg
 from microshop.auth.config import AuthSettings
 from microshop.common.db import asyncpg_dsn
 from microshop.common.migrations import SERVICES, upgrade
+from microshop.common.settings import redact_url
 from microshop.inventory.config import InventorySettings
 from microshop.products.config import ProductsSettings
 
@@ -46,18 +47,8 @@ def check_database(service: str, url: str) -> None:
         own_setting = f"{service.upper()}_DATABASE_URL"
         setting = own_setting if os.environ.get(own_setting) else "DATABASE_URL"
         raise ConfigurationError(
-            f"cannot reach the {service} database given by {setting} ({redact(url)}): {exc or type(exc).__name__}"
+            f"cannot reach the {service} database given by {setting} ({redact_url(url)}): {exc or type(exc).__name__}"
         ) from None
-
-
-def redact(url: str) -> str:
-    """The URL with its password replaced by `***`, for messages."""
-    head, sep, tail = url.rpartition("@")
-    if not sep:
-        return url
-    scheme, _, credentials = head.partition("://")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{tail}"
 
 
 def migrate_all(services: Iterable[str] = SERVICES) -> list[str]:

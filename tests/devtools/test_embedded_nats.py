@@ -13,8 +13,9 @@ import psutil
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from microshop.common.settings import redact_url
 from microshop.devtools.embedded_db import port_in_use
-from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats, redact
+from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats
 from tests.support.broker import RESERVED_PORTS, TestBroker, throwaway_server
 
 
@@ -117,5 +118,5 @@ def test_a_port_in_use_names_the_settings_and_starts_nothing(tmp_path: Path) -> 
 
 
 def test_credentials_never_reach_a_message() -> None:
-    assert redact("nats://user:s3cr3t@a:4222,nats://token@b:4222") == "nats://***@a:4222,nats://***@b:4222"
-    assert redact("nats://127.0.0.1:4223") == "nats://127.0.0.1:4223"
+    assert redact_url("nats://user:s3cr3t@a:4222,nats://token@b:4222") == "nats://***@a:4222,nats://***@b:4222"
+    assert redact_url("nats://127.0.0.1:4223") == "nats://127.0.0.1:4223"

@@ -1,6 +1,7 @@
 """Settings shared by every service, read from the environment (and `.env`)."""
 
 import os
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -43,6 +44,19 @@ def embedded_database_url() -> str:
 def embedded_nats_url() -> str:
     """The embedded NATS server `make run` starts (EMBEDDED_NATS_PORT)."""
     return f"nats://127.0.0.1:{os.environ.get('EMBEDDED_NATS_PORT', '4223')}"
+
+
+_USERINFO = re.compile(r"//[^/@]*@")
+
+
+def redact_url(url: str) -> str:
+    """A URL, or several comma-separated, without credentials (scheme://***@host), for messages and logs."""
+    return _USERINFO.sub("//***@", url)
+
+
+def nats_servers(url: str) -> list[str]:
+    """NATS_URL as the servers a client connects to (comma-separated)."""
+    return [server.strip() for server in url.split(",") if server.strip()]
 
 
 NATS_SCHEMES = ("nats", "tls", "ws", "wss")
@@ -127,12 +141,12 @@ class ServiceSettings(BaseSettings):
     @property
     def nats_servers(self) -> list[str]:
         """NATS_URL as the list of servers a client connects to."""
-        return [server.strip() for server in self.nats_url.split(",") if server.strip()]
+        return nats_servers(self.nats_url)
 
     @field_validator("nats_url")
     @classmethod
     def _nats_servers_are_urls(cls, value: str) -> str:
-        servers = [server.strip() for server in value.split(",") if server.strip()]
+        servers = nats_servers(value)
         if not servers:
             raise ValueError("NATS_URL names no server")
         for server in servers:

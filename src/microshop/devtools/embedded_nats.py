@@ -9,7 +9,6 @@ runner's cleanup) can stop it from another process.
 import asyncio
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -27,16 +26,10 @@ import nats
 from microshop.devtools.embedded_db import port_in_use
 
 EXECUTABLE = "nats-server"
-_USERINFO = re.compile(r"//[^/@]*@")
 
 
 class EmbeddedBrokerError(RuntimeError):
     """The embedded NATS server could not be started; the message says why."""
-
-
-def redact(url: str) -> str:
-    """NATS_URL without its credentials (nats://***@host:4222), for messages."""
-    return _USERINFO.sub("//***@", url)
 
 
 def nats_server_executable() -> str:

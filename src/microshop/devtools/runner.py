@@ -13,9 +13,9 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 
 from microshop.auth.config import AuthSettings
-from microshop.common.settings import DATA_DIR
+from microshop.common.settings import DATA_DIR, redact_url
 from microshop.devtools.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres, port_in_use
-from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats, check_jetstream, redact
+from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats, check_jetstream
 from microshop.operations import ConfigurationError, migrate_all
 
 APP_USER, APP_PASSWORD, APP_DATABASE = "user_db", "admin123", "microservices_db"
@@ -57,7 +57,7 @@ def check_external_broker(url: str) -> None:
     except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ConfigurationError(
-            f"NATS_URL: no NATS server with JetStream answers at {redact(url)} ({redact(reason)})"
+            f"NATS_URL: no NATS server with JetStream answers at {redact_url(url)} ({redact_url(reason)})"
         ) from None
 
 

@@ -16,6 +16,8 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from microshop.common.settings import nats_servers, redact_url
+
 log = structlog.get_logger(__name__)
 
 CONNECT_RETRY_SECONDS = 1.0
@@ -62,11 +64,6 @@ class Namespace:
         return f"{self.name.upper()}_{stream}" if self.name else stream
 
 
-def servers_of(url: str) -> list[str]:
-    """`NATS_URL` may list several servers, comma-separated."""
-    return [server.strip() for server in url.split(",") if server.strip()]
-
-
 class Broker:
     """One NATS connection per process, established in the background and re-established by nats-py."""
 
@@ -109,14 +106,14 @@ class Broker:
             await self._client.close()
 
     async def _on_error(self, exc: Exception) -> None:
-        log.warning("broker_error", url=_redacted(self.url), error=str(exc) or type(exc).__name__)
+        log.warning("broker_error", url=redact_url(self.url), error=str(exc) or type(exc).__name__)
 
     async def _on_disconnected(self) -> None:
-        log.warning("broker_disconnected", url=_redacted(self.url))
+        log.warning("broker_disconnected", url=redact_url(self.url))
 
     async def _on_reconnected(self) -> None:
         """A server that came back may have lost its streams (a fresh or memory-backed one): declare them again."""
-        log.info("broker_reconnected", url=_redacted(self.url))
+        log.info("broker_reconnected", url=redact_url(self.url))
         if self._client is not None:
             try:
                 await declare_streams(self._client.jetstream(), self.streams, self.limits, namespace=self.namespace)
@@ -128,7 +125,7 @@ class Broker:
         while True:
             try:
                 self._client = await nats.connect(
-                    servers=servers_of(self.url),
+                    servers=nats_servers(self.url),
                     name=self.name,
                     connect_timeout=2,
                     allow_reconnect=True,
@@ -141,13 +138,13 @@ class Broker:
                 js = self._client.jetstream()
                 await declare_streams(js, self.streams, self.limits, namespace=self.namespace)
             except Exception as exc:  # the broker is down or not ready yet: try again
-                log.warning("broker_unavailable", url=_redacted(self.url), error=str(exc) or type(exc).__name__)
+                log.warning("broker_unavailable", url=redact_url(self.url), error=str(exc) or type(exc).__name__)
                 if self._client is not None:
                     await self._client.close()
                     self._client = None
                 await asyncio.sleep(CONNECT_RETRY_SECONDS)
                 continue
-            log.info("broker_connected", url=_redacted(self.url), streams=[stream.name for stream in self.streams])
+            log.info("broker_connected", url=redact_url(self.url), streams=[stream.name for stream in self.streams])
             self._ready.set_result(js)
             return
 
@@ -174,8 +171,3 @@ async def declare_streams(
             await js.add_stream(config)
         else:
             await js.update_stream(config)
-
-
-def _redacted(url: str) -> str:
-    """Server addresses without credentials, for logs."""
-    return ",".join(server.rpartition("@")[2] for server in servers_of(url))
