@@ -161,11 +161,20 @@ class OutboxRelay:
         table = self.outbox
         failure: Exception | None = None
         async with self.sessionmaker.begin() as session:
-            heads = select(table.c.subject).where(table.c.sent_at.is_(None)).order_by(table.c.seq)
-            candidates = list(dict.fromkeys((await session.scalars(heads.limit(self.batch_size))).all()))
-            if not candidates:
+            # The subjects of the oldest unsent rows that no other replica is publishing, locked in one
+            # statement (the lock function is volatile, so it runs on the distinct subjects only).
+            oldest = (
+                select(table.c.subject)
+                .where(table.c.sent_at.is_(None))
+                .order_by(table.c.seq)
+                .limit(self.batch_size)
+                .subquery()
+            )
+            subjects = select(oldest.c.subject).distinct().subquery()
+            lock = func.pg_try_advisory_xact_lock(self.lock_class, func.hashtext(subjects.c.subject))
+            mine = list((await session.scalars(select(subjects.c.subject).where(lock))).all())
+            if not mine:
                 return 0
-            mine = [subject for subject in candidates if await self._try_lock(session, subject)]
             rows = (
                 await session.execute(
                     select(table.c.seq, table.c.id, table.c.type, table.c.subject, table.c.payload)
@@ -199,10 +208,6 @@ class OutboxRelay:
         if failure is not None:
             raise failure
         return len(sent)
-
-    async def _try_lock(self, session: AsyncSession, subject: str) -> bool:
-        statement = select(func.pg_try_advisory_xact_lock(self.lock_class, func.hashtext(subject)))
-        return bool(await session.scalar(statement))
 
     async def measure(self) -> None:
         """Unsent rows and the oldest one's age, for /metrics."""
