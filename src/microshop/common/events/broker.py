@@ -21,6 +21,7 @@ from microshop.common.settings import nats_servers, redact_url
 log = structlog.get_logger(__name__)
 
 CONNECT_RETRY_SECONDS = 1.0
+CLOSE_SECONDS = 5.0
 CLOSE_FLUSH_SECONDS = 2
 
 
@@ -103,7 +104,10 @@ class Broker:
             if self._client.is_connected:
                 with contextlib.suppress(Exception):
                     await self._client.flush(timeout=CLOSE_FLUSH_SECONDS)
-            await self._client.close()
+            try:  # bounded: a stop never waits on the client for ever
+                await asyncio.wait_for(self._client.close(), timeout=CLOSE_SECONDS)
+            except TimeoutError:
+                log.warning("broker_close_timed_out", url=redact_url(self.url), seconds=CLOSE_SECONDS)
 
     async def _on_error(self, exc: Exception) -> None:
         log.warning("broker_error", url=redact_url(self.url), error=str(exc) or type(exc).__name__)
