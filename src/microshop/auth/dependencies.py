@@ -27,7 +27,7 @@ async def basic_authorization(
     return None
 
 
-def get_keys(request: Request) -> SigningKeys:
+async def get_keys(request: Request) -> SigningKeys:
     return request.app.state.signing_keys
 
 
@@ -59,7 +59,7 @@ def rate_limit_bucket(address: str) -> str:
     return str(ip)
 
 
-def client_address(request: Request, settings: SettingsDep) -> str:
+async def client_address(request: Request, settings: SettingsDep) -> str:
     """The rate-limit bucket of the client: the peer, or the first untrusted hop of
     X-Forwarded-For when the peer is a trusted proxy."""
     return rate_limit_bucket(_client_ip(request, settings))

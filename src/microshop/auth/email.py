@@ -113,5 +113,5 @@ async def mail_hook(app: FastAPI) -> AsyncIterator[None]:
     await app.state.mailer.drain()
 
 
-def get_outbox(request: Request, background: BackgroundTasks) -> Outbox:
+async def get_outbox(request: Request, background: BackgroundTasks) -> Outbox:
     return Outbox(background=background, mailer=request.app.state.mailer)

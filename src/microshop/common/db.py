@@ -1,7 +1,9 @@
 """Database plumbing: one engine per service, bound to the service's own schema.
 
 The request's session (`SessionDep`) is its unit of work: committed when the route returns, rolled
-back when it raises; services flush, they never commit or roll back. The one escape hatch, for
+back when it raises; services flush, they never commit or roll back. A route that only reads takes
+`ReadSessionDep` instead: its statements run without BEGIN/COMMIT (one statement sees one snapshot),
+and a write through it is refused. The one escape hatch, for
 the few writes that must stand although the request fails (a rate-limit hit, a revoked token
 family, a rejected reservation): `own_transaction`, a short transaction of their own
 (docs/architecture.md#one-unit-of-work-per-request).
@@ -12,10 +14,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, text
+from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -105,6 +107,35 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only request's session: no transaction round trips, since its one statement needs none."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
+class ReadOnlySession(RuntimeError):
+    """A write through a read-only request's session: a bug in the route, never the client's doing."""
+
+
+class _ReadOnlySession(Session):
+    """The sync side of a read session; a flush with something to write raises (below)."""
+
+
+@event.listens_for(_ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, *_: Any) -> None:
+    raise ReadOnlySession("this request's session only reads: take SessionDep to write")
+
+
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads: AUTOCOMMIT (asyncpg then sends no BEGIN/COMMIT) on the same pool, flushes refused."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        sync_session_class=_ReadOnlySession,
+    )
+
+
 @asynccontextmanager
 async def own_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """A short transaction beside `session`'s, committed when the block ends, whatever the request does.
@@ -132,6 +163,7 @@ def _engine_of(session: AsyncSession) -> AsyncEngine:
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

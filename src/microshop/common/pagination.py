@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -40,14 +40,24 @@ class Page(BaseModel, Generic[T]):
 
 
 async def paginate(session: AsyncSession, statement: Select[T], params: PageParams) -> tuple[list[T], int]:
-    """One page of what `statement` selects and how many rows match in all.
+    """One page of the entities `statement` selects and how many rows match in all."""
+    rows, total = await paginate_rows(session, statement, params)
+    return [row[0] for row in rows], total
+
+
+async def paginate_rows(
+    session: AsyncSession, statement: Select[Any], params: PageParams
+) -> tuple[list[Row[Any]], int]:
+    """One page of `statement`'s rows (every column it selects) and how many rows match in all.
 
     One query: the total rides along as a window count; only a page past the end needs a second.
     """
-    counted = statement.add_columns(func.count().over()).offset(params.offset).limit(params.page_size)
-    rows = (await session.execute(counted)).all()
+    counted = (
+        statement.add_columns(func.count().over().label("total_rows")).offset(params.offset).limit(params.page_size)
+    )
+    rows = list((await session.execute(counted)).all())
     if rows:
-        return [row[0] for row in rows], int(rows[0][1])
+        return rows, int(rows[0][-1])
     if params.offset == 0:
         return [], 0
     total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))

@@ -174,6 +174,6 @@ def database_url_field(service: str) -> str:
     return env_factory_field(embedded_database_url, f"{service.upper()}_DATABASE_URL", "DATABASE_URL")
 
 
-def app_settings(request: Request) -> ServiceSettings:
+async def app_settings(request: Request) -> ServiceSettings:
     """The settings the app was built with; each service types it as its own (`SettingsDep` in its dependencies.py)."""
     return request.app.state.settings

@@ -134,7 +134,7 @@ def mount_media(app: FastAPI, settings: ProductsSettings) -> None:
         app.mount(settings.media_url_prefix.rstrip("/"), static, name="media")
 
 
-def get_media_storage(request: Request) -> MediaStorage:
+async def get_media_storage(request: Request) -> MediaStorage:
     return request.app.state.media_storage
 
 

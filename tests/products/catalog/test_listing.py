@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from tests.products.catalog.support import Catalog
 
@@ -164,3 +165,52 @@ class TestNoInventoryCallOnReads:
         before = catalog.inventory_list_calls()
         assert await names(catalog, q="nothing-like-this") == []
         assert catalog.inventory_list_calls() == before
+
+
+class TestLeanReads:
+    """A catalog read is one statement on a pooled connection, outside any transaction block: no
+    BEGIN/COMMIT round trips around it."""
+
+    @staticmethod
+    async def statements_of(catalog: Catalog, path: str, **params: Any) -> list[tuple[str, bool]]:
+        """(first word, ran inside a transaction block?) of every statement the request sent."""
+        sent: list[tuple[str, bool]] = []
+
+        def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            in_transaction = connection.connection.driver_connection.is_in_transaction()
+            sent.append((statement.split()[0].upper(), in_transaction))
+
+        engine = catalog.app.state.engine.sync_engine
+        event.listen(engine, "after_cursor_execute", record)
+        try:
+            response = await catalog.client.get(path, params=params)
+        finally:
+            event.remove(engine, "after_cursor_execute", record)
+        assert response.status_code == 200, response.text
+        return sent
+
+    @pytest.mark.parametrize("params", [{}, {"q": "laptop", "sort": "stock", "in_stock": "true"}])
+    async def test_a_page_is_one_select_outside_a_transaction(
+        self, catalog: Catalog, seeded: dict[str, Any], params: dict[str, Any]
+    ) -> None:
+        assert await self.statements_of(catalog, "/api/products", **params) == [("SELECT", False)]
+
+    async def test_a_product_is_one_select_outside_a_transaction(
+        self, catalog: Catalog, seeded: dict[str, Any]
+    ) -> None:
+        product_id = seeded["Mouse"]["id"]
+        assert await self.statements_of(catalog, f"/api/products/{product_id}") == [("SELECT", False)]
+
+    async def test_a_write_still_runs_in_its_transaction(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
+        sent: list[bool] = []
+
+        def record(connection: Any, *_: Any) -> None:
+            sent.append(connection.connection.driver_connection.is_in_transaction())
+
+        engine = catalog.app.state.engine.sync_engine
+        event.listen(engine, "after_cursor_execute", record)
+        try:
+            await catalog.create(name="Written in a transaction")
+        finally:
+            event.remove(engine, "after_cursor_execute", record)
+        assert sent and all(sent)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from microshop.common.db import SessionDep
+from microshop.common.db import ReadSessionDep, SessionDep
 from microshop.common.errors import Responses, error_response_schema
 from microshop.common.routing import AuthDocumentedRoute
 from microshop.common.security import CurrentUser, current_user
@@ -24,7 +24,7 @@ def _user_id(user: CurrentUser) -> int:
 
 
 @router.get("", response_model=CartRead)
-async def get_cart(user: CurrentUser, session: SessionDep) -> CartRead:
+async def get_cart(user: CurrentUser, session: ReadSessionDep) -> CartRead:
     """Your cart: items with current name, price, stock and availability, and the total."""
     return await service.view_cart(session=session, user_id=_user_id(user))
 

@@ -110,7 +110,7 @@ async def product_update_input(request: Request, settings: SettingsDep) -> Produ
     return await _parse_product(request, settings, ProductUpdate)
 
 
-def feature_filters(request: Request) -> dict[str, list[str]]:
+async def feature_filters(request: Request) -> dict[str, list[str]]:
     """The `feature.<key>=<value>` parameters of a listing."""
     try:
         return parse_feature_filters(request.query_params.multi_items())

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
-from microshop.common.pagination import PageParams, paginate
+from microshop.common.pagination import PageParams, paginate_rows
 from microshop.products.catalog.models import SEARCH_CONFIG, Product
 from microshop.products.stock.models import StockLevel
 
@@ -84,12 +84,33 @@ def listing_conditions(
     return conditions
 
 
+# What a listing shows of a product, its stock from the read model beside it: plain rows, no ORM
+# identity map (a read builds its answer straight from them).
+LISTED = select(
+    Product.id,
+    Product.name,
+    Product.description,
+    Product.price,
+    Product.image_url,
+    Product.features,
+    _IN_STOCK.label("stock"),
+    StockLevel.updated_at.label("stock_updated_at"),
+    Product.created_at,
+    Product.updated_at,
+).outerjoin(StockLevel, StockLevel.product_id == Product.id)
+
+
 async def list_page(
     session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, page: PageParams
-) -> tuple[list[Product], int]:
+) -> tuple[list[Row[Any]], int]:
     """One page and the total of matching products, each with its stock, in one statement."""
-    statement = with_stock(select(Product)).where(and_(*conditions)).order_by(*ORDERINGS[sort])
-    return await paginate(session, statement, page)
+    return await paginate_rows(session, LISTED.where(and_(*conditions)).order_by(*ORDERINGS[sort]), page)
+
+
+async def get_listed(session: AsyncSession, product_id: int) -> Row[Any] | None:
+    """One listed product with its stock, as a listing shows it."""
+    result = await session.execute(LISTED.where(Product.id == product_id, Product.archived_at.is_(None)))
+    return result.first()
 
 
 def with_stock(statement: Select[Product]) -> Select[Product]:

@@ -1,7 +1,9 @@
 """Catalog use cases: listings with stock from the read model, and admin writes that set stock at Inventory."""
 
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.errors import NotFound
@@ -41,6 +43,11 @@ def to_read(product: Product, *, level: StockLevel | None) -> ProductRead:
     )
 
 
+def listed_to_read(row: Row[Any]) -> ProductRead:
+    """A listing's row as the wire shape; the columns are already the fields, from our own tables."""
+    return ProductRead.model_construct(**row._mapping)
+
+
 async def list_products(
     *, session: AsyncSession, query: ProductQuery, features: dict[str, list[str]]
 ) -> Page[ProductRead]:
@@ -48,16 +55,16 @@ async def list_products(
     conditions = repository.listing_conditions(
         q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
     )
-    products, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
-    return Page.of([to_read(product, level=product.stock_level) for product in products], total=total, params=query)
+    rows, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
+    return Page.of([listed_to_read(row) for row in rows], total=total, params=query)
 
 
 async def get_product(*, session: AsyncSession, product_id: int) -> ProductRead:
     """One listed product with its stock."""
-    product = await repository.get(session, product_id)
-    if product is None:
+    row = await repository.get_listed(session, product_id)
+    if row is None:
         raise ProductNotFound(product_id)
-    return to_read(product, level=product.stock_level)
+    return listed_to_read(row)
 
 
 async def _attach_image(

@@ -19,7 +19,7 @@ async def valid_visible_order(order_id: OrderId, user: CurrentUser, session: Ses
     return await service.get_visible_order(session=session, caller=user, order_id=order_id)
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """For flows that commit in steps (the checkout saga) instead of one request transaction."""
     return request.app.state.sessionmaker
 
