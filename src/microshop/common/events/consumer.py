@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import structlog
@@ -54,6 +55,44 @@ DEAD_LETTERS = Counter("microshop_events_dead_letters_total", "Events a consumer
 LAG = Gauge(
     "microshop_events_consumer_lag", "Events not yet delivered to a consumer", ["consumer"], multiprocess_mode="max"
 )
+BEHIND = Gauge(
+    "microshop_events_consumer_behind_seconds",
+    "Age of the oldest event a consumer knows of and has not applied (0: caught up)",
+    ["consumer"],
+    multiprocess_mode="max",
+)
+
+
+class Freshness:
+    """How far behind its stream one replica's consumer is, in seconds: the age of the oldest event it
+    knows of and has not applied yet, 0 once a fetch finds nothing more.
+
+    Until the consumer has caught up once, and while the broker is out of reach, it cannot know what it
+    missed: the age is then counted from when it last knew (its start, or the last good fetch).
+    """
+
+    def __init__(self) -> None:
+        self._behind_since: float | None = time.time()  # not caught up yet
+
+    def seconds(self) -> float:
+        return 0.0 if self._behind_since is None else max(0.0, time.time() - self._behind_since)
+
+    def caught_up(self) -> None:
+        self._behind_since = None
+
+    def received(self, oldest: datetime) -> None:
+        """A fetch brought events; the oldest of them has waited since `oldest`."""
+        if self._behind_since is None:
+            self._behind_since = oldest.timestamp()
+
+    def applied(self, newest: datetime, *, pending: int) -> None:
+        """A batch is applied up to `newest`; `pending` more events were waiting when it was delivered."""
+        self._behind_since = None if pending == 0 else newest.timestamp()
+
+    def out_of_touch(self) -> None:
+        """The broker is unreachable: what happens meanwhile is unknown, from now on."""
+        if self._behind_since is None:
+            self._behind_since = time.time()
 
 
 def processed_events_table(metadata: MetaData) -> Table:
@@ -116,12 +155,15 @@ class Consumer:
         sessionmaker: async_sessionmaker[AsyncSession],
         jetstream: Callable[[], Awaitable[JetStreamContext]],
         namespace: Namespace = Namespace(),
+        connected: Callable[[], bool] = lambda: True,
     ) -> None:
         self.subscription = subscription
+        self.connected = connected
         self.namespace = namespace
         self.stream = namespace.stream(subscription.stream)
         self.sessionmaker = sessionmaker
         self.jetstream = jetstream
+        self.freshness = Freshness()
 
     def config(self) -> ConsumerConfig:
         subscription = self.subscription
@@ -154,9 +196,14 @@ class Consumer:
                 await self._measure_lag(js)
             try:
                 messages = await pull.fetch(subscription.batch_size, timeout=1)
-            except NatsTimeout:
+            except NatsTimeout:  # nothing more to deliver, or no broker to ask while nats-py reconnects
+                if self.connected():
+                    self.freshness.caught_up()
+                else:
+                    self.freshness.out_of_touch()
                 continue
             except Exception as exc:  # the broker is away: nats-py reconnects, we wait a moment
+                self.freshness.out_of_touch()
                 log.warning(
                     "consumer_fetch_failed", consumer=subscription.durable, error=str(exc) or type(exc).__name__
                 )
@@ -174,6 +221,15 @@ class Consumer:
                 readable.append((message, Event.from_json(message.data)))
             except ValidationError as exc:  # never readable, so never applicable: no point in retrying
                 await self.dead_letter(message, error=f"unreadable event: {exc.errors()[0]['msg']}")
+        if readable:
+            self.freshness.received(min(event.time for _, event in readable))
+        settled = await self._apply_batch(readable)
+        if messages and settled:  # an event left for a retry keeps the consumer behind
+            newest = max((event.time for _, event in readable), default=datetime.now(UTC))
+            self.freshness.applied(newest, pending=messages[-1].metadata.num_pending or 0)
+
+    async def _apply_batch(self, readable: Sequence[tuple[Msg, Event]]) -> bool:
+        """Apply and ack; False if any event was left for a retry."""
         if len(readable) > 1:
             try:
                 outcomes = await apply(self.sessionmaker, self.subscription, [event for _, event in readable])
@@ -183,12 +239,15 @@ class Consumer:
                 for (message, _), applied in zip(readable, outcomes, strict=True):
                     (APPLIED if applied else DUPLICATES).labels(consumer=self.subscription.durable).inc()
                     await message.ack()
-                return
-        for message, event in readable:
-            await self.handle(message, event)
+                return True
+        settled = [await self.handle(message, event) for message, event in readable]
+        return all(settled)
 
-    async def handle(self, message: Msg, event: Event) -> None:
-        """Apply one event, then ack; nak with a delay on failure; dead-letter past max_deliver."""
+    async def handle(self, message: Msg, event: Event) -> bool:
+        """Apply one event, then ack; nak with a delay on failure; dead-letter past max_deliver.
+
+        False when the event is left for a retry (its failure, or the database's).
+        """
         subscription = self.subscription
         delivered = message.metadata.num_delivered
         try:
@@ -198,20 +257,20 @@ class Consumer:
             if _database_unavailable(exc):  # not the event's fault: it waits, however long that takes
                 log.warning("event_deferred", consumer=subscription.durable, event_id=str(event.id), error=error)
                 await message.nak(delay=DATABASE_RETRY_SECONDS)
-                return
+                return False
             if delivered >= subscription.max_deliver:
-                await self.dead_letter(message, error=error, event=event)
-                return
+                return await self.dead_letter(message, error=error, event=event)
             log.warning(
                 "event_failed", consumer=subscription.durable, event_id=str(event.id), attempt=delivered, error=error
             )
             await message.nak(delay=min(0.5 * 2**delivered, 30.0))
-            return
+            return False
         (APPLIED if applied else DUPLICATES).labels(consumer=subscription.durable).inc()
         await message.ack()
+        return True
 
-    async def dead_letter(self, message: Msg, *, error: str, event: Event | None = None) -> None:
-        """Park the event on `deadletter.<consumer>` with why, then stop its redelivery."""
+    async def dead_letter(self, message: Msg, *, error: str, event: Event | None = None) -> bool:
+        """Park the event on `deadletter.<consumer>` with why, then stop its redelivery (False: not parked yet)."""
         subscription = self.subscription
         js = await self.jetstream()
         headers = {
@@ -227,7 +286,7 @@ class Consumer:
         except Exception as exc:  # parked nowhere yet: delivered again later, never dropped
             log.warning("dead_letter_failed", consumer=subscription.durable, error=str(exc) or type(exc).__name__)
             await message.nak(delay=DATABASE_RETRY_SECONDS)
-            return
+            return False
         DEAD_LETTERS.labels(consumer=subscription.durable).inc()
         log.error(
             "event_dead_lettered",
@@ -237,6 +296,7 @@ class Consumer:
             error=error,
         )
         await message.term()
+        return True
 
     async def _measure_lag(self, js: JetStreamContext) -> None:
         try:
@@ -244,3 +304,4 @@ class Consumer:
         except Exception:  # a metric is not worth an error: the next idle second tries again
             return
         LAG.labels(consumer=self.subscription.durable).set(info.num_pending or 0)
+        BEHIND.labels(consumer=self.subscription.durable).set(self.freshness.seconds())

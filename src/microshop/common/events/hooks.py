@@ -45,12 +45,18 @@ def events_hook(
         )
         broker.start()
         app.state.broker = broker
-        workers: list[Callable[[], Coroutine[Any, Any, None]]] = [
-            Consumer(
-                subscription, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream, namespace=namespace
-            ).run
+        consumers = {
+            subscription.durable: Consumer(
+                subscription,
+                sessionmaker=app.state.sessionmaker,
+                jetstream=broker.jetstream,
+                namespace=namespace,
+                connected=lambda: broker.connected,
+            )
             for subscription in subscriptions
-        ]
+        }
+        app.state.consumers = consumers  # by durable name: their freshness is read by routes
+        workers: list[Callable[[], Coroutine[Any, Any, None]]] = [consumer.run for consumer in consumers.values()]
         if outbox is not None:
             relay = OutboxRelay(
                 outbox=outbox, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream, namespace=namespace

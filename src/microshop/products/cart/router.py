@@ -9,6 +9,7 @@ from microshop.common.security import CurrentUser, current_user
 from microshop.products.cart import service
 from microshop.products.cart.dependencies import OwnedCartItem
 from microshop.products.cart.schemas import CartItemCreate, CartItemUpdate, CartRead
+from microshop.products.stock.dependencies import stock_lag_header
 
 router = APIRouter(
     route_class=AuthDocumentedRoute, prefix="/api/cart", tags=["cart"], dependencies=[Depends(current_user)]
@@ -23,7 +24,7 @@ def _user_id(user: CurrentUser) -> int:
     return user.user_id
 
 
-@router.get("", response_model=CartRead)
+@router.get("", response_model=CartRead, dependencies=[Depends(stock_lag_header)])
 async def get_cart(user: CurrentUser, session: ReadSessionDep) -> CartRead:
     """Your cart: items with current name, price, stock and availability, and the total."""
     return await service.view_cart(session=session, user_id=_user_id(user))

@@ -19,6 +19,7 @@ from microshop.products.catalog.dependencies import (
 )
 from microshop.products.catalog.schemas import ProductCreate, ProductRead, ProductUpdate
 from microshop.products.inventory_client import InventoryDep
+from microshop.products.stock.dependencies import stock_lag_header
 from microshop.products.storage import MediaStorageDep
 
 _BAD_INPUT: Responses = {
@@ -64,13 +65,13 @@ routes = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"])
 uploads = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"], dependencies=[Depends(require_admin)])
 
 
-@routes.get("")
+@routes.get("", dependencies=[Depends(stock_lag_header)])
 async def list_products(session: ReadSessionDep, query: ListingQuery, features: FeatureFilters) -> Page[ProductRead]:
     """List products: search `q`, price range, `in_stock`, sort, `feature.<key>=<value>` filters; with stock."""
     return await service.list_products(session=session, query=query, features=features)
 
 
-@routes.get("/{product_id}", responses=_NOT_FOUND)
+@routes.get("/{product_id}", responses=_NOT_FOUND, dependencies=[Depends(stock_lag_header)])
 async def get_product(product_id: ProductIdPath, session: ReadSessionDep) -> ProductRead:
     """One product with its stock."""
     return await service.get_product(session=session, product_id=product_id)
