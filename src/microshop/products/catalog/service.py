@@ -1,9 +1,8 @@
 """Catalog use cases: listings with stock from the read model, and admin writes that set stock at Inventory."""
 
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Row
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.errors import NotFound
@@ -43,9 +42,9 @@ def to_read(product: Product, *, level: StockLevel | None) -> ProductRead:
     )
 
 
-def listed_to_read(row: Row[Any]) -> ProductRead:
-    """A listing's row as the wire shape; the columns are already the fields, from our own tables."""
-    return ProductRead.model_construct(**row._mapping)
+# A listing's rows are read straight into the wire shape (their columns are its fields), in one call
+# into pydantic-core: about a third of the cost of building the models one by one in Python.
+_LISTED_ROWS = TypeAdapter(list[ProductRead])
 
 
 async def list_products(
@@ -56,7 +55,7 @@ async def list_products(
         q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
     )
     rows, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
-    return Page.of([listed_to_read(row) for row in rows], total=total, params=query)
+    return Page.of(_LISTED_ROWS.validate_python(rows, from_attributes=True), total=total, params=query)
 
 
 async def get_product(*, session: AsyncSession, product_id: int) -> ProductRead:
@@ -64,7 +63,7 @@ async def get_product(*, session: AsyncSession, product_id: int) -> ProductRead:
     row = await repository.get_listed(session, product_id)
     if row is None:
         raise ProductNotFound(product_id)
-    return listed_to_read(row)
+    return ProductRead.model_validate(row, from_attributes=True)
 
 
 async def _attach_image(
