@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(handler=cmd_db)
 
     projections = commands.add_parser("projections", help="Products' read models (stock levels)")
-    projections.add_argument("action", choices=["rebuild"], help="empty them and fill them again from the source")
+    projections.add_argument("action", choices=["rebuild"], help="make them their source's snapshot again, in place")
     projections.set_defaults(handler=cmd_projections)
 
     broker = commands.add_parser("broker", help="the embedded NATS server (JetStream)")

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,8 +36,29 @@ async def count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(stock_levels)) or 0)
 
 
-async def clear(session: AsyncSession) -> None:
-    await session.execute(delete(stock_levels))
+async def replace(
+    session: AsyncSession,
+    *,
+    product_id: int,
+    stock: int,
+    version: int,
+    confirmed_at: datetime,
+    unless_written_since: datetime,
+) -> None:
+    """Store this stock whatever the stored version, unless a newer one was stored since `unless_written_since`."""
+    row = insert(stock_levels).values(product_id=product_id, stock=stock, version=version, updated_at=confirmed_at)
+    await session.execute(
+        row.on_conflict_do_update(
+            index_elements=["product_id"],
+            set_={"stock": row.excluded.stock, "version": row.excluded.version, "updated_at": row.excluded.updated_at},
+            where=or_(stock_levels.c.updated_at < unless_written_since, stock_levels.c.version < row.excluded.version),
+        )
+    )
+
+
+async def delete_untouched_since(session: AsyncSession, moment: datetime) -> None:
+    """Drop the rows nothing has written since `moment` (a rebuild's end: products Inventory no longer lists)."""
+    await session.execute(delete(stock_levels).where(stock_levels.c.updated_at < moment))
 
 
 async def get(session: AsyncSession, product_id: int) -> StockLevel | None:

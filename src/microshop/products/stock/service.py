@@ -99,10 +99,33 @@ async def reconcile(
 
 
 async def rebuild(*, sessionmaker: async_sessionmaker[AsyncSession], inventory: InventoryClient) -> int:
-    """Empty the read model and fill it again from Inventory (`microshop projections rebuild`)."""
+    """Make the read model Inventory's snapshot again (`microshop projections rebuild`); returns the rows walked.
+
+    Never emptied first, so reads keep their figures while it runs. Every row the events have not
+    written since the rebuild began is replaced by Inventory's, even one whose version is higher
+    (Inventory restored from a backup, say); rows Inventory no longer lists go at the end.
+    """
+    started_at = datetime.now(UTC)
+    walked, page = 0, 1
+    while True:
+        levels, total = await inventory.stock_page(page=page, page_size=SNAPSHOT_PAGE_SIZE)
+        async with sessionmaker.begin() as session:
+            for level in levels:
+                await repository.replace(
+                    session,
+                    product_id=level.product_id,
+                    stock=level.stock,
+                    version=level.version,
+                    confirmed_at=datetime.now(UTC),
+                    unless_written_since=started_at,
+                )
+        walked += len(levels)
+        if not levels or page * SNAPSHOT_PAGE_SIZE >= total:
+            break
+        page += 1
     async with sessionmaker.begin() as session:
-        await repository.clear(session)
-    return await reconcile(sessionmaker=sessionmaker, inventory=inventory)
+        await repository.delete_untouched_since(session, started_at)
+    return walked
 
 
 async def rebuild_from_settings(settings: ProductsSettings) -> int:

@@ -1,0 +1,107 @@
+"""The stock read model against Inventory's snapshot: filled when empty, drift repaired and counted,
+rebuilt in place on demand — with the real Inventory service answering the snapshot pages."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import text
+
+from microshop.products.stock import service
+from tests.products.catalog.support import Catalog
+
+
+async def read_model(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
+    async with catalog.app.state.sessionmaker() as session:
+        rows = await session.execute(
+            text("SELECT product_id, stock, version FROM products.stock_levels WHERE product_id = ANY(:ids)"),
+            {"ids": product_ids},
+        )
+        return {row.product_id: (row.stock, row.version) for row in rows}
+
+
+async def inventory(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
+    async with catalog.app.state.sessionmaker() as session:
+        rows = await session.execute(
+            text("SELECT product_id, stock, version FROM inventory.inventory WHERE product_id = ANY(:ids)"),
+            {"ids": product_ids},
+        )
+        return {row.product_id: (row.stock, row.version) for row in rows}
+
+
+async def execute(catalog: Catalog, sql: str, **params: Any) -> None:
+    async with catalog.app.state.sessionmaker.begin() as session:
+        await session.execute(text(sql), params)
+
+
+def repairs() -> float:
+    return REGISTRY.get_sample_value("microshop_stock_read_model_repairs_total") or 0.0
+
+
+@pytest.fixture
+async def products(catalog: Catalog) -> list[int]:
+    return [(await catalog.create(name=f"Reconciled {n}", stock=10 + n))["id"] for n in range(3)]
+
+
+async def test_an_emptied_read_model_fills_itself_from_inventory_without_counting_repairs(
+    catalog: Catalog, products: list[int]
+) -> None:
+    await execute(catalog, "DELETE FROM products.stock_levels")
+    before = repairs()
+    applied = await service.reconcile(
+        sessionmaker=catalog.app.state.sessionmaker, inventory=catalog.app.state.inventory, count_repairs=False
+    )
+    assert applied >= len(products)
+    assert await read_model(catalog, products) == await inventory(catalog, products)
+    assert repairs() == before
+
+
+async def test_drift_the_events_missed_is_repaired_and_counted(catalog: Catalog, products: list[int]) -> None:
+    drifted = products[0]
+    # Inventory moved on long ago (its row's time says so) and the read model never heard of it.
+    await execute(catalog, "UPDATE products.stock_levels SET stock = 1, version = 1 WHERE product_id = :id", id=drifted)
+    await execute(
+        catalog,
+        "UPDATE inventory.inventory SET version = version + 1, updated_at = now() - interval '1 hour' "
+        "WHERE product_id = :id",
+        id=drifted,
+    )
+    before = repairs()
+    await service.reconcile(sessionmaker=catalog.app.state.sessionmaker, inventory=catalog.app.state.inventory)
+    assert await read_model(catalog, products) == await inventory(catalog, products)
+    assert repairs() == before + 1
+    # A second pass finds nothing more.
+    await service.reconcile(sessionmaker=catalog.app.state.sessionmaker, inventory=catalog.app.state.inventory)
+    assert repairs() == before + 1
+
+
+async def test_a_rebuild_lowers_versions_above_inventory_and_drops_unknown_products(
+    catalog: Catalog, products: list[int]
+) -> None:
+    ahead, unknown = products[1], 9_000_000_001
+    await execute(
+        catalog, "UPDATE products.stock_levels SET stock = 999, version = 1000 WHERE product_id = :id", id=ahead
+    )
+    await execute(
+        catalog,
+        "INSERT INTO products.stock_levels (product_id, stock, version, updated_at) VALUES (:id, 5, 1, now())",
+        id=unknown,
+    )
+    await asyncio.sleep(0.01)  # the rows above are older than the rebuild's start
+    await service.rebuild(sessionmaker=catalog.app.state.sessionmaker, inventory=catalog.app.state.inventory)
+    assert await read_model(catalog, products) == await inventory(catalog, products)
+    assert await read_model(catalog, [unknown]) == {}
+
+
+async def test_reads_keep_their_stock_while_a_rebuild_runs(catalog: Catalog, products: list[int]) -> None:
+    expected = await inventory(catalog, products)
+    seen: list[dict[int, tuple[int, int]]] = []
+    rebuilding = asyncio.create_task(
+        service.rebuild(sessionmaker=catalog.app.state.sessionmaker, inventory=catalog.app.state.inventory)
+    )
+    while not rebuilding.done():
+        seen.append(await read_model(catalog, products))
+    await rebuilding
+    assert len(seen) > 3
+    assert all(snapshot == expected for snapshot in seen), [s for s in seen if s != expected][:1]
