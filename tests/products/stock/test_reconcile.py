@@ -12,22 +12,21 @@ from microshop.products.stock import service
 from tests.products.catalog.support import Catalog
 
 
-async def read_model(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
+async def levels(catalog: Catalog, product_ids: list[int], *, table: str) -> dict[int, tuple[int, int]]:
+    """(stock, version) per product in `table`: Products' read model or Inventory's own rows."""
     async with catalog.app.state.sessionmaker() as session:
         rows = await session.execute(
-            text("SELECT product_id, stock, version FROM products.stock_levels WHERE product_id = ANY(:ids)"),
-            {"ids": product_ids},
+            text(f"SELECT product_id, stock, version FROM {table} WHERE product_id = ANY(:ids)"), {"ids": product_ids}
         )
         return {row.product_id: (row.stock, row.version) for row in rows}
+
+
+async def read_model(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
+    return await levels(catalog, product_ids, table="products.stock_levels")
 
 
 async def inventory(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
-    async with catalog.app.state.sessionmaker() as session:
-        rows = await session.execute(
-            text("SELECT product_id, stock, version FROM inventory.inventory WHERE product_id = ANY(:ids)"),
-            {"ids": product_ids},
-        )
-        return {row.product_id: (row.stock, row.version) for row in rows}
+    return await levels(catalog, product_ids, table="inventory.inventory")
 
 
 async def execute(catalog: Catalog, sql: str, **params: Any) -> None:
