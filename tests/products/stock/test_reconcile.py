@@ -12,21 +12,23 @@ from microshop.products.stock import service
 from tests.products.catalog.support import Catalog
 
 
-async def levels(catalog: Catalog, product_ids: list[int], *, table: str) -> dict[int, tuple[int, int]]:
-    """(stock, version) per product in `table`: Products' read model or Inventory's own rows."""
+TABLES = {"read model": "products.stock_levels", "inventory": "inventory.inventory"}
+
+
+async def levels(catalog: Catalog, product_ids: list[int], *, side: str) -> dict[int, tuple[int, int]]:
+    """(stock, version) per product on one side: Products' read model or Inventory's own rows."""
+    sql = f"SELECT product_id, stock, version FROM {TABLES[side]} WHERE product_id = ANY(:ids)"  # noqa: S608
     async with catalog.app.state.sessionmaker() as session:
-        rows = await session.execute(
-            text(f"SELECT product_id, stock, version FROM {table} WHERE product_id = ANY(:ids)"), {"ids": product_ids}
-        )
+        rows = await session.execute(text(sql), {"ids": product_ids})
         return {row.product_id: (row.stock, row.version) for row in rows}
 
 
 async def read_model(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
-    return await levels(catalog, product_ids, table="products.stock_levels")
+    return await levels(catalog, product_ids, side="read model")
 
 
 async def inventory(catalog: Catalog, product_ids: list[int]) -> dict[int, tuple[int, int]]:
-    return await levels(catalog, product_ids, table="inventory.inventory")
+    return await levels(catalog, product_ids, side="inventory")
 
 
 async def execute(catalog: Catalog, sql: str, **params: Any) -> None:
