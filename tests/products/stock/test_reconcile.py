@@ -11,7 +11,6 @@ from sqlalchemy import text
 from microshop.products.stock import service
 from tests.products.catalog.support import Catalog
 
-
 TABLES = {"read model": "products.stock_levels", "inventory": "inventory.inventory"}
 
 
