@@ -159,7 +159,6 @@ class OutboxRelay:
         failure is raised so the relay backs off.
         """
         table = self.outbox
-        failure: Exception | None = None
         async with self.sessionmaker.begin() as session:
             # The subjects of the oldest unsent rows that no other replica is publishing, locked in one
             # statement (the lock function is volatile, so it runs on the distinct subjects only).
@@ -184,23 +183,14 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            sent: list[int] = []
-            held: set[str] = set()
+            # Each subject's rows one after the other (the next only once the last is stored), the
+            # subjects side by side: order per aggregate, without one round trip per row in all.
+            chains: dict[str, list[Any]] = {}
             for row in rows:
-                if row.subject in held:
-                    continue
-                try:
-                    await js.publish(
-                        self.namespace.subject(row.type),
-                        row.payload.encode(),
-                        timeout=self.publish_timeout,
-                        headers={"Nats-Msg-Id": str(row.id)},
-                    )
-                except Exception as exc:  # this subject waits; the others go on
-                    failure = failure or exc
-                    held.add(row.subject)
-                    continue
-                sent.append(row.seq)
+                chains.setdefault(row.subject, []).append(row)
+            outcomes = await asyncio.gather(*(self._publish_in_order(js, chain) for chain in chains.values()))
+            sent = [seq for published, _ in outcomes for seq in published]
+            failure = next((error for _, error in outcomes if error is not None), None)
             if sent:
                 await session.execute(update(table).where(table.c.seq.in_(sent)).values(sent_at=func.now()))
         if sent:
@@ -208,6 +198,22 @@ class OutboxRelay:
         if failure is not None:
             raise failure
         return len(sent)
+
+    async def _publish_in_order(self, js: JetStreamContext, rows: list[Any]) -> tuple[list[int], Exception | None]:
+        """Publish one subject's rows in order; at the first failure stop, so a later row never overtakes it."""
+        published: list[int] = []
+        for row in rows:
+            try:
+                await js.publish(
+                    self.namespace.subject(row.type),
+                    row.payload.encode(),
+                    timeout=self.publish_timeout,
+                    headers={"Nats-Msg-Id": str(row.id)},
+                )
+            except Exception as exc:  # this subject waits; the others go on
+                return published, exc
+            published.append(row.seq)
+        return published, None
 
     async def measure(self) -> None:
         """Unsent rows and the oldest one's age, for /metrics."""
