@@ -1,4 +1,4 @@
-"""GET /api/orders, GET /api/orders/{id} and the admin's POST /api/orders/{id}/cancel."""
+"""GET /api/orders, GET /api/orders/{id} and POST /api/orders/{id}/cancel (the customer's, or an admin's)."""
 
 from tests.products.orders.support import Shop
 from tests.support.tokens import TokenFactory, bearer
@@ -50,7 +50,7 @@ class TestGetOrder:
         order_id = await _buy(shop, user, product_id, 2)
         order = (await shop.client.get(f"/api/orders/{order_id}", headers=user)).json()
         assert order["id"] == order_id
-        assert (order["status"], order["total"]) == ("completed", "50.00")
+        assert (order["status"], order["total"]) == ("placed", "50.00")
         assert order["items"] == [
             {"product_id": product_id, "name": "Mouse", "unit_price": "25.00", "quantity": 2, "line_total": "50.00"}
         ]
@@ -67,7 +67,7 @@ class TestGetOrder:
 
 
 class TestCancelOrder:
-    async def test_admin_cancels_a_completed_order_and_units_go_back(self, shop: Shop) -> None:
+    async def test_admin_cancels_a_placed_order_and_units_go_back(self, shop: Shop) -> None:
         product_id = await shop.create_product(stock=10)
         order_id = await _buy(shop, shop.user(), product_id, 4)
         assert await shop.stock(product_id) == 6
@@ -79,7 +79,7 @@ class TestCancelOrder:
         assert [(m["delta"], m["reason"]) for m in movements] == [(-4, "reservation"), (4, "cancel")]
         again = await shop.client.post(f"/api/orders/{order_id}/cancel", headers=shop.admin())
         assert again.status_code == 409
-        assert again.json()["error"]["code"] == "order_not_cancellable"
+        assert again.json()["error"]["code"] == "invalid_transition"
         assert await shop.stock(product_id) == 10
 
     async def test_a_rejected_order_cannot_be_cancelled(self, shop: Shop) -> None:
@@ -104,10 +104,25 @@ class TestCancelOrder:
         assert await shop.stock(product_id) == 8
         assert len(await shop.movements(f"order-{order_id}")) == 0
 
-    async def test_only_admins_cancel(self, shop: Shop, tokens: TokenFactory) -> None:
+    async def test_a_customer_cancels_their_own_placed_unpaid_order(self, shop: Shop) -> None:
+        product_id = await shop.create_product(stock=10)
+        user = shop.user()
+        order_id = await _buy(shop, user, product_id, 3)
+        response = await shop.client.post(
+            f"/api/orders/{order_id}/cancel", json={"note": "changed my mind"}, headers=user
+        )
+        assert response.status_code == 200, response.text
+        assert (response.json()["status"], response.json()["history"][-1]["actor"]) == ("cancelled", "customer")
+        assert await shop.stock(product_id) == 10
+
+    async def test_a_paid_order_is_cancelled_by_the_shop_only(self, shop: Shop, tokens: TokenFactory) -> None:
         user = shop.user()
         order_id = await _buy(shop, user, await shop.create_product())
+        assert (
+            await shop.client.post(f"/api/admin/orders/{order_id}/mark-paid", headers=shop.admin())
+        ).status_code == 200
         assert (await shop.client.post(f"/api/orders/{order_id}/cancel", headers=user)).status_code == 403
         service = bearer(tokens.service())
         assert (await shop.client.post(f"/api/orders/{order_id}/cancel", headers=service)).status_code == 403
+        assert (await shop.order_row(order_id))["status"] == "placed"
         assert (await shop.client.post("/api/orders/99999999/cancel", headers=shop.admin())).status_code == 404
