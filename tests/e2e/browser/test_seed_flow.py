@@ -215,7 +215,7 @@ async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stock
     row = page.locator(f'[data-testid="order-row"][data-order-id="{order["order_id"]}"]')
     await expect(row).to_contain_text(f"2 × {stocked_product.name}")
     await expect(row.get_by_test_id("order-total")).to_have_text("$49.00")
-    await expect(row).to_contain_text(re.compile("completed", re.IGNORECASE))
+    await expect(row).to_contain_text(re.compile("placed", re.IGNORECASE))
     await shop.shot(page, "orders")
 
 
