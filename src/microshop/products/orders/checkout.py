@@ -63,6 +63,7 @@ from microshop.products.orders.models import (
     OrderItem,
 )
 from microshop.products.orders.schemas import CheckoutRead, CheckoutRequest
+from microshop.products.payments.provider import Charge
 from microshop.products.stock import service as stock_service
 
 log = structlog.get_logger(__name__)
@@ -142,7 +143,7 @@ async def checkout(
         return await _answer_key(session, row, order)
 
 
-def fingerprint(lines: list[tuple[int, int]], request: CheckoutRequest | None = None) -> str:
+def fingerprint(lines: list[tuple[int, int]], *, request: CheckoutRequest | None = None) -> str:
     """What identifies a checkout request: the cart's (product_id, quantity) lines, sorted, and the choices sent."""
     identity: list[Any] = sorted(lines)
     if request is not None:  # a body-less request hashes as before the choices existed
@@ -161,7 +162,7 @@ async def _open_order(
 ) -> OpenOrder | Answer:
     cart = await cart_repository.get_active_cart(session, user_id=user_id, for_update=True)
     rows = await cart_repository.items_with_products(session, cart_id=cart.id) if cart is not None else []
-    identity = fingerprint([(row.item.product_id, row.item.quantity) for row in rows], request)
+    identity = fingerprint([(row.item.product_id, row.item.quantity) for row in rows], request=request)
     bound = await repository.get_key(session, user_id=user_id, key=key) if key else None
     if bound is not None:
         if rows and bound.fingerprint != identity:
@@ -247,9 +248,8 @@ async def _create_order(
         choices=choices,
         currency=currency,
     )
-    started = await choices.payment.provider.start(
-        order_id=order.id, amount=order.total, currency=currency, instructions=choices.payment.instructions
-    )
+    charge = Charge(order_id=order.id, amount=order.total, currency=currency)
+    started = await choices.payment.provider.start(charge, instructions=choices.payment.instructions)
     order.payment_status, order.payment_instructions = started.status, started.instructions
     return order
 

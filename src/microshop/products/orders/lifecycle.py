@@ -42,7 +42,7 @@ from microshop.products.orders.models import (
     OrderEvent,
     OrderItem,
 )
-from microshop.products.payments.provider import PROVIDERS
+from microshop.products.payments.provider import PROVIDERS, Charge
 
 log = structlog.get_logger(__name__)
 
@@ -178,13 +178,8 @@ async def apply(
 
 async def _refund(session: AsyncSession, order: Order, *, actor: Actor, note: str | None) -> None:
     provider = PROVIDERS.get(order.payment_method or "")
-    status = (
-        await provider.refund(
-            order_id=order.id, amount=order.total, currency=order.currency, payment_status=order.payment_status
-        )
-        if provider is not None
-        else REFUNDED
-    )
+    charge = Charge(order_id=order.id, amount=order.total, currency=order.currency)
+    status = await provider.refund(charge, payment_status=order.payment_status) if provider is not None else REFUNDED
     _history(session, order, kind="payment", to=status, actor=actor, note=note)
     order.payment_status = status
 

@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+import structlog
+
 from microshop.products.orders.models import PAID, REFUNDED, UNPAID
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """The money an order asks for: what a provider is told when it starts or refunds a payment."""
+
+    order_id: int
+    amount: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -32,12 +45,12 @@ class PaymentProvider(Protocol):
         """Whether the method can pay for an order collected in store (`pickup`) or delivered."""
         ...
 
-    async def start(self, *, order_id: int, amount: Decimal, currency: str, instructions: str | None) -> PaymentStart:
-        """Begin paying for a placed order."""
+    async def start(self, charge: Charge, *, instructions: str | None) -> PaymentStart:
+        """Begin paying for a new order."""
         ...
 
-    async def refund(self, *, order_id: int, amount: Decimal, currency: str, payment_status: str) -> str:
-        """Give a cancelled order's money back; returns the new payment status."""
+    async def refund(self, charge: Charge, *, payment_status: str) -> str:
+        """Give a cancelled order's money back (when it was paid); returns the new payment status."""
         ...
 
 
@@ -53,11 +66,15 @@ class OfflinePayment:
     def fits(self, *, pickup: bool) -> bool:
         return self.pickup if pickup else self.delivery
 
-    async def start(self, *, order_id: int, amount: Decimal, currency: str, instructions: str | None) -> PaymentStart:
+    async def start(self, charge: Charge, *, instructions: str | None) -> PaymentStart:
         return PaymentStart(status=UNPAID, instructions=instructions)
 
-    async def refund(self, *, order_id: int, amount: Decimal, currency: str, payment_status: str) -> str:
-        return REFUNDED if payment_status == PAID else payment_status
+    async def refund(self, charge: Charge, *, payment_status: str) -> str:
+        if payment_status != PAID:
+            return payment_status
+        # Offline money goes back by hand: the log (and the order's history) tell the shop what it owes.
+        log.warning("refund_due", order_id=charge.order_id, amount=str(charge.amount), currency=charge.currency)
+        return REFUNDED
 
 
 CASH_ON_PICKUP = OfflinePayment("cash_on_pickup", "Cash on pickup", pickup=True, delivery=False)
