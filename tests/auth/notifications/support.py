@@ -1,12 +1,16 @@
 """Order events as Products publishes them, and the order emails the test SMTP server received."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 
-from microshop.common.events.broker import Namespace
+from microshop.auth.notifications.service import DURABLE
+from microshop.common.events.broker import ORDERS, Namespace
 from microshop.common.events.envelope import Event
 from tests.support.mailbox import Mailbox
 
@@ -85,3 +89,31 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     text, html = message.get_body(("plain",)), message.get_body(("html",))
     assert text is not None and html is not None, "both parts expected"
     return text.get_content(), html.get_content()
+
+
+async def metric(client: httpx.AsyncClient, name: str, **labels: str) -> float:
+    """One sample of the app's /metrics (0 when absent)."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    for line in (await client.get("/metrics")).text.splitlines():
+        sample, _, value = line.rpartition(" ")
+        if sample == (f"{name}{{{wanted}}}" if labels else name):
+            return float(value)
+    return 0.0
+
+
+async def consumer_idle(app: FastAPI) -> bool:
+    """Every order event published so far was delivered to the order emails' consumer and acked."""
+    js = await app.state.broker.jetstream()
+    stream = Namespace(app.state.settings.events_namespace).stream(ORDERS.name)
+    try:
+        info = await js.consumer_info(stream, DURABLE)
+    except NotFoundError:
+        return False
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)

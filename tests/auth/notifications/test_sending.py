@@ -5,6 +5,7 @@ server; test_consumer.py covers the same over the broker.
 """
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -13,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from structlog.testing import capture_logs
 
 from microshop.auth.config import AuthSettings
 from microshop.auth.email import DeliveryUnknown
@@ -174,11 +174,16 @@ async def test_without_smtp_the_email_is_written_to_the_log(
     sessionmaker: async_sessionmaker[AsyncSession],
     auth_settings: Callable[..., AuthSettings],
     customer: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     event = order_event("placed", user_id=customer["user_id"])
-    with capture_logs() as logs:
+    with caplog.at_level(logging.INFO):
         await handle(sessionmaker, auth_settings(smtp_host=None), event)
-    (logged,) = [entry for entry in logs if entry["event"] == "order_email_logged"]
+    (logged,) = [
+        record.msg
+        for record in caplog.records
+        if isinstance(record.msg, dict) and record.msg.get("event") == "order_email_logged"
+    ]
     assert logged["to"] == customer["email"] and BANK_INSTRUCTIONS in logged["text"]
     claim = await claim_of(sessionmaker, event)
     assert claim is not None and claim.sent_at is not None
