@@ -50,6 +50,7 @@ async def test_each_order_event_sends_its_email_with_both_parts(
         ):
             await publish(app, event)
         received = await wait_for_order_emails(mailbox, customer["email"], 5)
+        await until(lambda: consumer_idle(app))
         sent = await metric(client, "microshop_order_emails_sent_total", kind="shipped")
     by_subject = {str(message["Subject"]): parts(message) for message in received}
     assert sorted(by_subject) == [

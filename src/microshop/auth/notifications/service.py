@@ -9,6 +9,7 @@ the message had gone out, leaves the claim unconfirmed: the email is never sent 
 event, and its retries end in the dead letters with the reason, so an operator can check the mail log.
 """
 
+import asyncio
 import uuid
 from email.message import EmailMessage
 
@@ -71,29 +72,40 @@ class OrderEmails:
         if event.data_version != 1:
             raise ValueError(f"{event.type} data_version {event.data_version} is not one this consumer reads")
         order = OrderData.model_validate(event.data)
+        # A stop (a shutdown cancels the consumer) waits for the email under way and its record, so
+        # no claim is left unconfirmed for an email that was, or was not, sent; SMTP_TIMEOUT bounds it.
+        attempt = asyncio.ensure_future(self._email(session, event_id=event.id, kind=kind, order=order))
+        try:
+            await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            await asyncio.wait([attempt])
+            raise
+
+    async def _email(self, session: AsyncSession, *, event_id: uuid.UUID, kind: str, order: OrderData) -> None:
+        """Claim the event's email, send it, then confirm the claim (or release it if it was not sent)."""
         async with own_transaction(session) as own:
             user = await users_repository.get(own, order.user_id)
             if user is None:
                 log.warning(
-                    "order_email_no_user", event_id=str(event.id), order_id=order.order_id, user_id=order.user_id
+                    "order_email_no_user", event_id=str(event_id), order_id=order.order_id, user_id=order.user_id
                 )
                 SKIPPED.labels(reason="unknown_user").inc()
                 return
             recipient = Recipient(email=user.email, name=user.name)
-            claimed = await repository.claim(own, event_id=event.id, kind=kind, user_id=user.id)
+            claimed = await repository.claim(own, event_id=event_id, kind=kind, user_id=user.id)
         if not claimed:
-            await self._already_claimed(session, event_id=event.id, kind=kind)
+            await self._already_claimed(session, event_id=event_id, kind=kind)
             return
         message = order_email(
             kind,
-            event_id=event.id,
+            event_id=event_id,
             order=order,
             recipient=recipient,
             sender=self.settings.smtp_from,
             locale=self.locale,
             shop_url=self.settings.shop_url,
         )
-        fields = {"event_id": str(event.id), "kind": kind, "order_id": order.order_id, "user_id": order.user_id}
+        fields = {"event_id": str(event_id), "kind": kind, "order_id": order.order_id, "user_id": order.user_id}
         try:
             await self._send(message, fields=fields)
         except DeliveryUnknown:
@@ -102,11 +114,11 @@ class OrderEmails:
             raise  # the claim stays: never sent again; the retries end in the dead letters
         except (aiosmtplib.SMTPException, OSError) as exc:
             async with own_transaction(session) as own:
-                await repository.release(own, event_id=event.id)
+                await repository.release(own, event_id=event_id)
             FAILED.labels(kind=kind, reason="smtp").inc()
             raise EmailNotSent(f"{type(exc).__name__}: {exc}") from exc
         async with own_transaction(session) as own:
-            await repository.confirm(own, event_id=event.id)
+            await repository.confirm(own, event_id=event_id)
         SENT.labels(kind=kind).inc()
         log.info("order_email_sent", **fields)
 
