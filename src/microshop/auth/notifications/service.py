@@ -155,5 +155,8 @@ def order_emails(settings: AuthSettings) -> Subscription:
         handler=OrderEmails(settings),
         processed=None,  # idempotent by sent_notifications, claimed before sending
         max_deliver=MAX_DELIVER,
+        # Longer than one send can take (each SMTP command may take SMTP_TIMEOUT), so JetStream does
+        # not hand the event to another replica while this one is still sending it.
+        ack_wait_seconds=max(30.0, 6 * settings.smtp_timeout),
         batch_size=1,  # an email is not a database change: a failed batch must not resend the others
     )
