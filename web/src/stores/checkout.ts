@@ -88,11 +88,11 @@ export const useCheckoutStore = defineStore('checkout', () => {
     },
     { deep: true, flush: 'sync' },
   )
-  // Different choices are a different purchase: a new Idempotency-Key and a new quote.
-  watch([addressId, shippingMethodId, paymentCode], () => {
+  /** Different choices are a different purchase: a new Idempotency-Key and a new quote. */
+  function changed(): void {
     cart.forgetCheckoutKey()
     quote.value = null
-  })
+  }
 
   const address = computed(() => addresses.value.find((a) => a.id === addressId.value) ?? null)
   const shippingMethod = computed(
@@ -143,6 +143,7 @@ export const useCheckoutStore = defineStore('checkout', () => {
   }
 
   function chooseAddress(id: number): void {
+    changed()
     addressId.value = id
     pickupOnly.value = false
   }
@@ -165,17 +166,20 @@ export const useCheckoutStore = defineStore('checkout', () => {
 
   /** No address: the order is collected in store. */
   function choosePickup(): void {
+    changed()
     pickupOnly.value = true
     addressId.value = null
     if (shippingMethod.value && !shippingMethod.value.pickup) shippingMethodId.value = null
   }
 
   function chooseShipping(id: number): void {
+    changed()
     shippingMethodId.value = id
     if (paymentCode.value && !payment.value) paymentCode.value = null // it does not fit this method
   }
 
   function choosePayment(code: string): void {
+    changed()
     paymentCode.value = code
   }
 
