@@ -120,7 +120,7 @@ describe('checkout store', () => {
     await checkout.load()
     Object.assign(checkout.draft, { name: 'Bo', phone: '+34 611', line1: 'Gran Vía 2', city: 'Madrid', postal_code: '28013', country: 'es ' })
     await checkout.saveDraft()
-    const post = fetch.mock.calls.find((c) => c[0] === '/api/addresses' && c[1].method === 'POST')
+    const post = fetch.mock.calls.find((c) => c[0] === '/api/addresses' && c[1]?.method === 'POST')
     expect(bodyOf(post?.[1])).toEqual({
       name: 'Bo', phone: '+34 611', line1: 'Gran Vía 2', line2: null, city: 'Madrid', region: null,
       postal_code: '28013', country: 'ES', is_default: false,
@@ -141,7 +141,7 @@ describe('checkout store', () => {
 
     await checkout.fetchQuote()
     expect(checkout.quote?.total).toBe('34.90')
-    const quoteCall = fetch.mock.calls.findLast((c) => c[0] === '/api/cart/quote')
+    const quoteCall = fetch.mock.calls.filter((c) => c[0] === '/api/cart/quote').at(-1)
     expect(bodyOf(quoteCall?.[1])).toEqual(choices)
 
     await expect(checkout.place()).resolves.toMatchObject({ order_id: 9 })
