@@ -59,6 +59,11 @@ class TestCancelAPaidOrder:
 class TestEvents:
     async def test_each_move_records_the_whole_order_in_the_outbox(self, shop: Shop) -> None:
         courier = await shop.shipping_method(name="Courier events", price="4.90")
+        instructions = "IBAN ES91 2100 0418 4502 0005 1332"
+        setting = {"instructions": instructions}
+        assert (
+            await shop.client.patch("/api/payment-methods/bank_transfer", json=setting, headers=shop.admin())
+        ).is_success
         user = shop.user()
         product_id = await shop.create_product(name="Lamp", price="12.50")
         choices = {"address": ADDRESS, "shipping_method_id": courier["id"], "payment_method": "bank_transfer"}
@@ -91,7 +96,7 @@ class TestEvents:
             "total": "29.90",
             "shipping": {"method_id": courier["id"], "name": "Courier events", "price": "4.90", "pickup": False},
             "address": ADDRESS | {"line2": None, "region": None},
-            "payment": {"method": "bank_transfer", "name": "Bank transfer", "instructions": None},
+            "payment": {"method": "bank_transfer", "name": "Bank transfer", "instructions": instructions},
             "carrier": None,
             "tracking_number": None,
             "note": None,

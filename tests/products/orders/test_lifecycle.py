@@ -93,6 +93,8 @@ async def test_every_move_is_checked_against_the_table(
         assert error["details"]["allowed"] == ([] if action == "mark-paid" else _allowed(state, kind))
         assert (after["status"], after["payment_status"]) == (before["status"], before["payment_status"])
         assert await shop.outbox_types(order_id) == events_before
+        if state == "pending":  # leave no pending order for the recovery tests of this package to find
+            assert (await shop.admin_action(order_id, "cancel")).status_code == 200
         return
     assert response.status_code == 200, response.text
     order = response.json()

@@ -14,7 +14,7 @@ class Address(Base):
     __tablename__ = "addresses"
     __table_args__ = (
         Index("ix_addresses_user_id", "user_id"),
-        # One default per user, decided by the database (docs/architecture.md#orders).
+        # One default per user, decided by the database (docs/architecture.md#the-order-lifecycle).
         Index("uq_addresses_user_id_default", "user_id", unique=True, postgresql_where=text("is_default")),
     )
 

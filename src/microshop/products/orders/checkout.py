@@ -245,12 +245,13 @@ async def _create_order(
         cart_id=cart_id,
         idempotency_key=key,
         lines=lines,
-        choices=choices,
-        currency=currency,
+        shipping_total=choices.shipping_price(subtotal),
+        snapshots=choices.snapshots(currency=currency),
     )
     charge = Charge(order_id=order.id, amount=order.total, currency=currency)
     started = await choices.payment.provider.start(charge, instructions=choices.payment.instructions)
-    order.payment_status, order.payment_instructions = started.status, started.instructions
+    if (started.status, started.instructions) != (order.payment_status, order.payment_instructions):
+        order.payment_status, order.payment_instructions = started.status, started.instructions
     return order
 
 

@@ -14,6 +14,7 @@ from microshop.common.errors import AppError, BadRequest
 from microshop.products.addresses import service as addresses_service
 from microshop.products.addresses.schemas import AddressFields
 from microshop.products.cart import repository as cart_repository
+from microshop.products.orders import repository
 from microshop.products.orders.schemas import CheckoutRequest, PaymentRead, QuoteRead, ShippingRead
 from microshop.products.payments import service as payments_service
 from microshop.products.payments.provider import CASH_ON_DELIVERY, DEFAULT_METHOD
@@ -29,6 +30,9 @@ class AddressRequired(AppError):
     status_code, code = 422, "address_required"
 
 
+DEFAULTS = CheckoutRequest()
+
+
 @dataclass(frozen=True)
 class Choices:
     method: ShippingMethod
@@ -38,10 +42,31 @@ class Choices:
     def shipping_price(self, subtotal: Decimal) -> Decimal:
         return self.method.price_for(subtotal)
 
+    def snapshots(self, *, currency: str) -> dict[str, Any]:
+        """What the order keeps of the choices (its columns), whatever changes later."""
+        return {
+            "currency": currency,
+            "address": self.address,
+            "shipping_method_id": self.method.id,
+            "shipping_name": self.method.name,
+            "shipping_pickup": self.method.pickup,
+            "payment_method": self.payment.provider.code,
+            "payment_name": self.payment.provider.name,
+            "payment_instructions": self.payment.instructions,
+        }
+
 
 async def resolve(session: AsyncSession, *, user_id: int, request: CheckoutRequest | None) -> Choices:
     """The request's choices, checked; no request is the shop's default (pickup in store, paid on pickup)."""
-    request = request or CheckoutRequest()
+    if request is None or request == DEFAULTS:  # the hot path: one statement for both methods
+        found = await repository.default_choice(session, payment_code=DEFAULT_METHOD)
+        if found is not None and found[0].active:
+            method, setting = found
+            payment = await payments_service.usable_method(
+                session=session, code=DEFAULT_METHOD, pickup=method.pickup, setting=setting
+            )
+            return Choices(method=method, payment=payment, address=None)
+    request = request or DEFAULTS
     method = await shipping_service.usable_method(session=session, method_id=request.shipping_method_id)
     address: AddressFields | None = request.address
     if request.address_id is not None:

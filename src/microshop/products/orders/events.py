@@ -1,7 +1,7 @@
 """The events Products publishes about orders, through its own outbox (`products.outbox`).
 
 Each carries the whole order as its customer sees it, so a consumer (Auth's order emails) never
-calls back: docs/events.md#ordersorder.
+calls back: docs/events.md#ordersorder-data_version-1.
 """
 
 from datetime import datetime

@@ -1,10 +1,10 @@
 """SQL for orders and their item snapshots."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,9 +13,8 @@ from microshop.common.db import execute_count
 from microshop.common.pagination import PageParams, paginate
 from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderEvent, OrderItem
 from microshop.products.orders.schemas import OrderFilters
-
-if TYPE_CHECKING:
-    from microshop.products.orders.choices import Choices
+from microshop.products.payments.models import PaymentMethodSetting
+from microshop.products.shipping.models import ShippingMethod
 
 
 @dataclass(frozen=True)
@@ -49,27 +48,21 @@ async def create_order(
     cart_id: int,
     idempotency_key: str | None,
     lines: Sequence[Line],
-    choices: "Choices",
-    currency: str,
+    shipping_total: Decimal,
+    snapshots: Mapping[str, Any],
 ) -> Order:
-    """A pending order with its item snapshots and its choices' snapshots; its reservation reference is `order-<id>`."""
+    """A pending order with its item snapshots and its choices' `snapshots` (Order columns); its
+    reservation reference is `order-<id>`."""
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
-    shipping = choices.shipping_price(subtotal)
     order = Order(
         user_id=user_id,
         cart_id=cart_id,
         status=PENDING,
         idempotency_key=idempotency_key,
-        currency=currency,
         subtotal=subtotal,
-        shipping_total=shipping,
-        total=subtotal + shipping,
-        address=choices.address,
-        shipping_method_id=choices.method.id,
-        shipping_name=choices.method.name,
-        shipping_pickup=choices.method.pickup,
-        payment_method=choices.payment.provider.code,
-        payment_name=choices.payment.provider.name,
+        shipping_total=shipping_total,
+        total=subtotal + shipping_total,
+        **snapshots,
     )
     session.add(order)
     await session.flush()
@@ -87,6 +80,19 @@ async def create_order(
     )
     await session.flush()
     return order
+
+
+async def default_choice(
+    session: AsyncSession, *, payment_code: str
+) -> tuple[ShippingMethod, PaymentMethodSetting] | None:
+    """The default shipping method and a payment method's settings in one statement (the body-less checkout)."""
+    query = (
+        select(ShippingMethod, PaymentMethodSetting)
+        .join(PaymentMethodSetting, PaymentMethodSetting.code == payment_code)
+        .where(ShippingMethod.is_default.is_(True))
+    )
+    row = (await session.execute(query)).one_or_none()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def items_of(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, list[OrderItem]]:

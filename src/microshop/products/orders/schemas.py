@@ -4,7 +4,7 @@ docs/architecture.md#wire-shapes and #the-order-lifecycle.
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -107,7 +107,7 @@ class OrderRead(BaseModel):
     created_at: datetime
     placed_at: datetime | None
     items: list[OrderItemRead]
-    address: dict[str, Any] | None = Field(description="The address as it was at checkout")
+    address: AddressFields | None = Field(description="The address as it was at checkout (null: picked up)")
     shipping: ShippingRead
     payment: PaymentRead
     carrier: str | None

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from microshop.common.errors import Forbidden
 from microshop.common.pagination import Page
 from microshop.common.security import Principal
+from microshop.products.addresses.schemas import AddressFields
 from microshop.products.inventory_client import InventoryClient
 from microshop.products.orders import lifecycle, repository
 from microshop.products.orders.lifecycle import OrderNotFound
@@ -40,7 +41,7 @@ async def read_orders(session: AsyncSession, *, orders: list[Order]) -> list[Ord
             created_at=order.created_at,
             placed_at=order.placed_at,
             items=[OrderItemRead.model_validate(item) for item in items[order.id]],
-            address=order.address,
+            address=AddressFields.model_validate(order.address) if order.address else None,
             shipping=ShippingRead(
                 method_id=order.shipping_method_id,
                 name=order.shipping_name,

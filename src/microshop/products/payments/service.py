@@ -71,10 +71,16 @@ async def update_method(*, session: AsyncSession, code: str, body: PaymentMethod
     return _read(provider, setting)
 
 
-async def usable_method(*, session: AsyncSession, code: str, pickup: bool) -> Usable:
-    """The method a checkout asks for: known, enabled, and fitting the shipping kind (else 4xx)."""
+async def usable_method(
+    *, session: AsyncSession, code: str, pickup: bool, setting: PaymentMethodSetting | None = None
+) -> Usable:
+    """The method a checkout asks for: known, enabled, and fitting the shipping kind (else 4xx).
+
+    `setting`: the method's settings row when the caller already read it.
+    """
     provider = PROVIDERS.get(code)
-    setting = await session.get(PaymentMethodSetting, code) if provider else None
+    if provider is not None and setting is None:
+        setting = await session.get(PaymentMethodSetting, code)
     if provider is None or setting is None:
         raise PaymentMethodNotFound(f"Payment method {code!r} not found")
     if not setting.enabled:

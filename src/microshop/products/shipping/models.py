@@ -14,7 +14,7 @@ class ShippingMethod(Base):
     __table_args__ = (
         CheckConstraint("price >= 0", name="price"),
         CheckConstraint("free_above IS NULL OR free_above >= 0", name="free_above"),
-        # The one method a body-less checkout uses (a pickup method, active): docs/architecture.md#orders.
+        # The one method a body-less checkout uses (a pickup method, active): docs/architecture.md#the-order-lifecycle.
         Index("uq_shipping_methods_default", "is_default", unique=True, postgresql_where=text("is_default")),
         CheckConstraint("NOT is_default OR (pickup AND active)", name="default_is_active_pickup"),
     )

@@ -824,13 +824,8 @@ export interface components {
         };
         /** OrderRead */
         OrderRead: {
-            /**
-             * Address
-             * @description The address as it was at checkout
-             */
-            address: {
-                [key: string]: unknown;
-            } | null;
+            /** @description The address as it was at checkout (null: picked up) */
+            address: components["schemas"]["AddressFields"] | null;
             /** Carrier */
             carrier: string | null;
             /**
