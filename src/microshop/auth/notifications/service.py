@@ -33,9 +33,6 @@ from microshop.common.events.envelope import Event
 log = structlog.get_logger(__name__)
 
 DURABLE = "auth-order-emails"
-# An SMTP server that is down is retried for about 2.5 minutes (1, 2, 4, ... 30 s apart), then the
-# event is dead-lettered.
-MAX_DELIVER = 10
 
 SENT = Counter(
     "microshop_order_emails_sent_total", "Order emails the SMTP server accepted (or, without SMTP, logged)", ["kind"]
@@ -154,7 +151,7 @@ def order_emails(settings: AuthSettings) -> Subscription:
         subjects=("orders.order.>",),
         handler=OrderEmails(settings),
         processed=None,  # idempotent by sent_notifications, claimed before sending
-        max_deliver=MAX_DELIVER,
+        max_deliver=settings.order_email_max_deliver,
         # Longer than one send can take (each SMTP command may take SMTP_TIMEOUT), so JetStream does
         # not hand the event to another replica while this one is still sending it.
         ack_wait_seconds=max(30.0, 6 * settings.smtp_timeout),
