@@ -9,6 +9,7 @@ units back.
 import re
 import uuid
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
@@ -153,6 +154,10 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
     await admin.get_by_label("Customer id").fill(str(await user_id_of(shop, user)))
     await admin.get_by_role("button", name="Apply filters").click()
     await expect(admin.get_by_test_id("order-row")).to_have_count(1)
+    async with admin.expect_download() as download:
+        await admin.get_by_role("button", name="Export CSV").click()
+    exported = Path(await (await download.value).path()).read_text().splitlines()
+    assert len(exported) == 2 and exported[1].startswith(f"{order_id},"), exported
     await admin.get_by_role("link", name=f"#{order_id}").click()
     await admin.get_by_role("button", name="Mark paid").click()
     await expect(admin.get_by_test_id("payment-status")).to_have_text("paid")
