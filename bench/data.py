@@ -123,7 +123,7 @@ AUDIT_SQL = {
         WHERE r.status = 'committed' GROUP BY 1""",
     "sold_per_product": """
         SELECT i.product_id, sum(i.quantity) AS units FROM products.order_items AS i
-        JOIN products.orders AS o ON o.id = i.order_id WHERE o.status = 'completed' GROUP BY 1""",
+        JOIN products.orders AS o ON o.id = i.order_id WHERE o.status IN ('placed', 'shipped', 'delivered') GROUP BY 1""",
     "negative_stock": "SELECT count(*) FROM inventory.inventory WHERE stock < 0",
     "ledger_mismatch": """
         SELECT count(*) FROM inventory.inventory AS s
@@ -133,7 +133,7 @@ AUDIT_SQL = {
     "completed_without_reservation": """
         SELECT count(*) FROM products.orders AS o
         LEFT JOIN inventory.reservations AS r ON r.reference = o.reservation_reference
-        WHERE o.status = 'completed' AND r.status IS DISTINCT FROM 'committed'""",
+        WHERE o.status IN ('placed', 'shipped', 'delivered') AND r.status IS DISTINCT FROM 'committed'""",
 }
 
 

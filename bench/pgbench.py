@@ -23,8 +23,8 @@ TRANSACTION = r"""
 \set uid random(1, 1000000000)
 \set pid random(1, :products)
 BEGIN;
-INSERT INTO products.orders (user_id, cart_id, status, total, reservation_reference)
-  VALUES (:uid, :cart_id, 'completed', 100.00, 'floor-' || gen_random_uuid())
+INSERT INTO products.orders (user_id, cart_id, status, currency, subtotal, total, reservation_reference)
+  VALUES (:uid, :cart_id, 'placed', 'EUR', 100.00, 100.00, 'floor-' || gen_random_uuid())
   RETURNING id AS order_id, reservation_reference AS ref \gset
 INSERT INTO products.order_items (order_id, product_id, name, unit_price, quantity, line_total)
   VALUES (:order_id, :pid, 'Producto', 100.00, 1, 100.00);

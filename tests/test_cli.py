@@ -234,6 +234,7 @@ def test_first_dev_run_loads_the_demo_shop_and_a_second_run_loads_nothing_twice(
             login = httpx.post(f"{run.url('auth')}/login", json={"email": account.email, "password": account.password})
             assert login.status_code == 200
         assert demo.DEMO_ADMIN.password in run.log.read_text(), "the credentials are printed"
+        assert _checkout_options(run) == (["Pickup in store", demo.DEMO_DELIVERY["name"]], demo.DEMO_BANK_INSTRUCTIONS)
         run.interrupt()
 
         first_log = run.log.read_text()
@@ -242,9 +243,18 @@ def test_first_dev_run_loads_the_demo_shop_and_a_second_run_loads_nothing_twice(
         second = run.log.read_text()[len(first_log) :]
         assert "loading the demo shop" not in second
         assert httpx.get(f"{run.url('products')}/api/products").json()["total"] == len(demo.CATALOG)
+        assert _checkout_options(run)[0] == ["Pickup in store", demo.DEMO_DELIVERY["name"]]
         run.interrupt()
     finally:
         run.kill()
+
+
+def _checkout_options(run: Run) -> tuple[list[str], str | None]:
+    """The shipping methods' names on offer and the bank transfer's instructions."""
+    methods = httpx.get(f"{run.url('products')}/api/shipping-methods").json()
+    payments = httpx.get(f"{run.url('products')}/api/payment-methods").json()
+    bank = next(method for method in payments if method["code"] == "bank_transfer")
+    return [method["name"] for method in methods], bank["instructions"]
 
 
 @pytest.mark.parametrize(

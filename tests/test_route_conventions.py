@@ -179,6 +179,7 @@ def test_every_listing_takes_the_one_maximum_page_size(apps: dict[str, FastAPI])
     assert found == {
         "products /api/products": MAX_PAGE_SIZE,
         "products /api/orders": MAX_PAGE_SIZE,
+        "products /api/admin/orders": MAX_PAGE_SIZE,
         "inventory /api/inventory/{product_id}/movements": MAX_PAGE_SIZE,
         "inventory /api/inventory": MAX_PAGE_SIZE,
     }
@@ -199,6 +200,7 @@ async def clients(
         ("products", "/api/products"),
         ("products", "/products"),
         ("products", "/api/orders"),
+        ("products", "/api/admin/orders"),
         ("inventory", "/api/inventory"),
         ("inventory", "/inventory"),
         ("inventory", "/api/inventory/1/movements"),

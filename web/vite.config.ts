@@ -23,6 +23,7 @@ function serviceProxy(env: Record<string, string>): Record<string, ProxyOptions>
     '^/api/products(/|\\?|$)': products,
     '^/api/cart(/|\\?|$)': products,
     '^/api/orders(/|\\?|$)': products,
+    '^/api/(addresses|shipping-methods|payment-methods|admin)(/|\\?|$)': products,
     '^/media/': products,
     '^/api/inventory(/|\\?|$)': inventory,
   }

@@ -131,11 +131,12 @@ def test_images_healthcheck_is_the_liveness_path() -> None:
 
 
 def service_urls(env: dict[str, Any]) -> dict[str, str]:
-    """AUTH_URL / INVENTORY_URL and friends: which service each names (database and broker URLs are checked apart)."""
+    """AUTH_URL / INVENTORY_URL and friends: which service each names (database and broker URLs are checked
+    apart; SHOP_URL is the web app's public address, which order emails link to)."""
     return {
         key: value
         for key, value in env.items()
-        if key.endswith("_URL") and "DATABASE" not in key and key != "NATS_URL" and value
+        if key.endswith("_URL") and "DATABASE" not in key and key not in {"NATS_URL", "SHOP_URL"} and value
     }
 
 

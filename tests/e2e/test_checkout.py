@@ -41,7 +41,7 @@ async def test_50_buyers_of_the_last_20_units_sell_exactly_20(system: System, to
         "WHERE i.product_id = $1 GROUP BY o.status",
         product_id,
     )
-    assert {row["status"]: row["n"] for row in statuses_in_db} == {"completed": 20, "rejected": 30}
+    assert {row["status"]: row["n"] for row in statuses_in_db} == {"placed": 20, "rejected": 30}
 
 
 async def test_the_same_idempotency_key_10_times_at_once_makes_one_order(system: System, tokens: TokenFactory) -> None:

@@ -1,4 +1,4 @@
-"""A background sweep of dead rows: ended rate-limit windows, expired codes and refresh tokens.
+"""A background sweep of dead rows: ended rate-limit windows, expired codes and refresh tokens, old email claims.
 
 Safe with many replicas: each sweep is a few idempotent DELETEs.
 """
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microshop.auth.codes import repository as codes_repository
 from microshop.auth.config import AuthSettings
+from microshop.auth.notifications import repository as notifications_repository
 from microshop.auth.ratelimit import repository as ratelimit_repository
 from microshop.auth.tokens import repository as tokens_repository
 from microshop.common.background import periodic
@@ -29,6 +30,10 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], *, settings: Aut
             ),
             "one_time_codes": await codes_repository.delete_expired(session, before=now - timedelta(days=1)),
             "refresh_tokens": await tokens_repository.delete_expired(session, before=now - timedelta(days=1)),
+            # Kept as long as the stream keeps the events they guard, so a late redelivery still finds them.
+            "sent_notifications": await notifications_repository.delete_older_than(
+                session, before=now - timedelta(seconds=settings.events_max_age_seconds, days=1)
+            ),
         }
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
 
+from babel import Locale, UnknownLocaleError
 from pydantic import field_validator, model_validator
 from pydantic_settings import NoDecode
 
@@ -95,6 +96,13 @@ class AuthSettings(ServiceSettings):
     smtp_security: SmtpSecurity = env_field(SmtpSecurity.STARTTLS, "SMTP_SECURITY")
     smtp_timeout: float = env_field(10.0, "SMTP_TIMEOUT", gt=0)
     smtp_from: str = env_field("microshop <no-reply@microshop.local>", "SMTP_FROM")
+    # Order emails: how amounts and countries are written (a Babel/CLDR locale), and the shop's web
+    # address their links point to (<SHOP_URL>/orders/<id>).
+    email_locale: str = env_field("es_ES", "EMAIL_LOCALE")
+    shop_url: str = env_field("http://localhost:5173", "SHOP_URL")
+    # Deliveries of an order event before it is dead-lettered: 10 retries an SMTP outage for about
+    # 2.5 minutes (1, 2, 4, ... 30 s apart).
+    order_email_max_deliver: int = env_field(10, "ORDER_EMAIL_MAX_DELIVER", ge=1, le=100)
 
     @field_validator("jwt_previous_public_keys", mode="before")
     @classmethod
@@ -104,6 +112,15 @@ class AuthSettings(ServiceSettings):
         if value.strip().startswith("["):
             return json.loads(value)
         return PEM_BLOCK.findall(value)
+
+    @field_validator("email_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            Locale.parse(value)
+        except (ValueError, UnknownLocaleError) as exc:
+            raise ValueError(f"EMAIL_LOCALE={value!r} is not a known locale (es_ES, en_GB, ...)") from exc
+        return value
 
     @property
     def admins_by_username(self) -> bool:

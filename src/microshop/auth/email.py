@@ -74,25 +74,56 @@ class Mailer:
         await self._deliver(self.budget_notice(to=to, purpose=purpose), purpose=f"{purpose}_budget")
 
     async def _deliver(self, message: EmailMessage, *, purpose: str) -> None:
-        settings = self.settings
-        if settings.smtp_host is None:
+        if self.settings.smtp_host is None:
             return
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=settings.smtp_host,
-                port=settings.effective_smtp_port,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                use_tls=settings.smtp_security is SmtpSecurity.TLS,
-                # aiosmtplib's default (None) upgrades only if offered; starttls must be required, none never.
-                start_tls=settings.smtp_security is SmtpSecurity.STARTTLS,
-                timeout=settings.smtp_timeout,
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
+            await deliver(self.settings, message)
+        except (aiosmtplib.SMTPException, OSError, DeliveryUnknown) as exc:
             log.warning("email_failed", purpose=purpose, error=str(exc) or type(exc).__name__)
         else:
             log.info("email_sent", purpose=purpose)
+
+
+class DeliveryUnknown(Exception):
+    """The message was sent but the server's answer was lost: it may or may not have accepted it."""
+
+
+class _Smtp(aiosmtplib.SMTP):
+    """An SMTP client that knows whether the message itself went out (DATA), to tell a refusal from a lost reply."""
+
+    data_sent = False
+
+    async def data(self, message: str | bytes, /, **kwargs: Any) -> aiosmtplib.SMTPResponse:
+        self.data_sent = True
+        return await super().data(message, **kwargs)
+
+
+async def deliver(settings: AuthSettings, message: EmailMessage) -> None:
+    """Hand one message to the SMTP server (SMTP_HOST must be set).
+
+    Raises `aiosmtplib.SMTPException` or `OSError` when the server refused it or it was never sent,
+    and `DeliveryUnknown` when the connection was lost once the message had gone out.
+    """
+    assert settings.smtp_host is not None
+    smtp = _Smtp(
+        hostname=settings.smtp_host,
+        port=settings.effective_smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        use_tls=settings.smtp_security is SmtpSecurity.TLS,
+        # aiosmtplib's default (None) upgrades only if offered; starttls must be required, none never.
+        start_tls=settings.smtp_security is SmtpSecurity.STARTTLS,
+        timeout=settings.smtp_timeout,
+    )
+    try:
+        async with smtp:
+            await smtp.send_message(message)
+    except aiosmtplib.SMTPResponseException:  # the server answered no, to the message or before it
+        raise
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        if smtp.data_sent:
+            raise DeliveryUnknown(str(exc) or type(exc).__name__) from exc
+        raise
 
 
 @dataclass

@@ -31,3 +31,10 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     error: ErrorBody
+
+
+def refuse_nulls(model: BaseModel, *, nullable: tuple[str, ...] = ()) -> None:
+    """For a partial update: a field sent as null must be one that may be null (else a 422)."""
+    nulled = [name for name in model.model_fields_set if getattr(model, name) is None and name not in nullable]
+    if nulled:
+        raise ValueError(f"{', '.join(sorted(nulled))} cannot be null")

@@ -92,6 +92,12 @@ async def ensure_accounts(settings: AuthSettings) -> list[str]:
     ]
 
 
+DEMO_DELIVERY = {"name": "Standard delivery (2-3 days)", "price": "4.90", "free_above": "50.00", "pickup": False}
+DEMO_BANK_INSTRUCTIONS = (
+    "Transfer the total to IBAN ES91 2100 0418 4502 0005 1332 (microshop demo), your order number as reference."
+)
+
+
 async def catalog_is_empty(products_url: str) -> bool:
     async with httpx.AsyncClient(base_url=products_url, timeout=10) as client:
         response = await client.get("/api/products", params={"page_size": 1})
@@ -132,11 +138,37 @@ async def load_catalog(*, auth_url: str, products_url: str) -> int:
         return created
 
 
+async def load_checkout_options(*, auth_url: str, products_url: str) -> int:
+    """A paid delivery method beside the seeded pickup, and bank transfer instructions; returns what was made."""
+    async with httpx.AsyncClient(base_url=products_url, timeout=30) as client:
+        login = await client.post(
+            f"{auth_url}/login", json={"email": DEMO_ADMIN.email, "password": DEMO_ADMIN.password}
+        )
+        login.raise_for_status()
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        made = 0
+        methods = await client.get("/api/shipping-methods", params={"include_inactive": "true"}, headers=headers)
+        methods.raise_for_status()
+        if not any(method["name"] == DEMO_DELIVERY["name"] for method in methods.json()):
+            (await client.post("/api/shipping-methods", json=DEMO_DELIVERY, headers=headers)).raise_for_status()
+            made += 1
+        payments = await client.get("/api/payment-methods", params={"include_disabled": "true"}, headers=headers)
+        payments.raise_for_status()
+        if not any(m["code"] == "bank_transfer" and m["instructions"] for m in payments.json()):
+            body = {"instructions": DEMO_BANK_INSTRUCTIONS}
+            (await client.patch("/api/payment-methods/bank_transfer", json=body, headers=headers)).raise_for_status()
+            made += 1
+        return made
+
+
 async def seed_demo(*, settings: AuthSettings, auth_url: str, products_url: str) -> str:
-    """Accounts and catalog, idempotent: what is already there is not made twice."""
+    """Accounts, catalog and checkout options, idempotent: what is already there is not made twice."""
     accounts = await ensure_accounts(settings)
     created = await load_catalog(auth_url=auth_url, products_url=products_url)
-    return "\n".join([*accounts, f"demo products created: {created} (of {len(CATALOG)})"])
+    options = await load_checkout_options(auth_url=auth_url, products_url=products_url)
+    return "\n".join(
+        [*accounts, f"demo products created: {created} (of {len(CATALOG)})", f"checkout options set: {options}"]
+    )
 
 
 async def accounts_work(*, auth_url: str) -> bool:

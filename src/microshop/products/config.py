@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from pydantic import model_validator
+import pycountry
+from pydantic import field_validator, model_validator
 
 from microshop.common.settings import (
     DATA_DIR,
@@ -42,6 +43,16 @@ class ProductsSettings(ServiceSettings):
     checkout_abandon_after_seconds: float = env_field(900.0, "CHECKOUT_ABANDON_AFTER")
     # How long an Idempotency-Key keeps its request and answer (Stripe keeps them 24 h).
     idempotency_key_ttl_hours: float = env_field(24.0, "IDEMPOTENCY_KEY_TTL_HOURS", gt=0)
+
+    # The shop's currency (ISO 4217), carried on every order; prices are in it.
+    shop_currency: str = env_field("EUR", "SHOP_CURRENCY")
+
+    @field_validator("shop_currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        if pycountry.currencies.get(alpha_3=value.upper()) is None:
+            raise ValueError(f"SHOP_CURRENCY must be an ISO 4217 code such as EUR, not {value!r}")
+        return value.upper()
 
     @property
     def body_limit(self) -> int:

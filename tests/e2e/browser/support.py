@@ -61,6 +61,18 @@ def build_web() -> Path:
     return index.parent
 
 
+async def check_out_for_pickup(page: Page) -> None:
+    """From the cart to the checkout's review: no address, pickup in store, cash on pickup."""
+    await page.get_by_role("link", name="Check out").click()
+    await page.get_by_role("button", name="No address: I will pick up in store").click()
+    await page.get_by_role("radio", name="Pickup in store").check()
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_role("radio", name="Cash on pickup").check()
+    await page.get_by_role("button", name="Continue").click()
+    await page.wait_for_url("**/checkout/review")
+    await expect(page.get_by_test_id("quote-total")).to_be_visible()
+
+
 @dataclass
 class WebServer:
     """`vite preview` of the built SPA, proxying the API paths to the system's services."""

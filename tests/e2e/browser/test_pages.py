@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.browser.support import PASSWORD, Shop
+from tests.e2e.browser.support import PASSWORD, Shop, check_out_for_pickup
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
@@ -150,10 +150,12 @@ async def test_a_product_archived_while_in_the_cart_is_refused_and_can_be_remove
     await page.goto("/cart")
     item = page.locator(f'[data-testid="cart-item"][data-product-id="{product_id}"]')
     await expect(item).to_contain_text("No longer available")
+    await check_out_for_pickup(page)
     async with page.expect_response(lambda r: r.url.endswith("/api/cart/checkout")) as sent:
-        await page.get_by_role("button", name="Check out").click()
+        await page.get_by_role("button", name="Place order").click()
     assert (await sent.value).status == 409
     await expect(page.get_by_test_id("checkout-error")).to_contain_text("no longer sold")
+    await page.get_by_role("link", name="Cart", exact=True).first.click()
     await expect(item.get_by_test_id("cart-item-gone")).to_be_visible()
     await item.get_by_role("button", name=f"Remove {name}").click()
     await expect(page.get_by_test_id("cart-empty")).to_be_visible()

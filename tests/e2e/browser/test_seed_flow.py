@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 
-from tests.e2e.browser.support import PASSWORD, WEB, Shop
+from tests.e2e.browser.support import PASSWORD, WEB, Shop, check_out_for_pickup
 from tests.support.system import System
 from tests.support.tokens import TokenFactory
 
@@ -199,14 +199,16 @@ async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stock
     await expect(page.get_by_test_id("cart-total")).to_have_text("$49.00")
     await shop.shot(page, "cart")
 
+    await check_out_for_pickup(page)
+    await expect(page.get_by_test_id("quote-total")).to_have_text("€49.00")
     async with page.expect_response(lambda r: r.url.endswith("/api/cart/checkout")) as sent:
-        await page.get_by_role("button", name="Check out").click()
+        await page.get_by_role("button", name="Place order").click()
     order = await (await sent.value).json()
+    assert order["message"] == "Compra exitosa" and order["total"] == "49.00"
     success = page.get_by_test_id("checkout-success")
-    await expect(success).to_contain_text("Compra exitosa")
-    await expect(success).to_contain_text(f"Order #{order['order_id']}")
-    await expect(success).to_contain_text("$49.00")
-    await expect(page.get_by_test_id("cart-empty")).to_be_visible()
+    await expect(success).to_contain_text(f"Order #{order['order_id']} is placed")
+    await expect(page.get_by_test_id("order-total")).to_have_text("€49.00")
+    await expect(page.get_by_test_id("nav-cart")).to_have_text("Cart")
     await shop.shot(page, "checkout-success")
 
     await page.goto(f"/products/{stocked_product.id}")
@@ -214,8 +216,8 @@ async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stock
     await page.get_by_role("link", name="Orders", exact=True).click()
     row = page.locator(f'[data-testid="order-row"][data-order-id="{order["order_id"]}"]')
     await expect(row).to_contain_text(f"2 × {stocked_product.name}")
-    await expect(row.get_by_test_id("order-total")).to_have_text("$49.00")
-    await expect(row).to_contain_text(re.compile("completed", re.IGNORECASE))
+    await expect(row.get_by_test_id("order-total")).to_have_text("€49.00")
+    await expect(row).to_contain_text(re.compile("placed", re.IGNORECASE))
     await shop.shot(page, "orders")
 
 
@@ -236,13 +238,15 @@ async def test_a_checkout_beyond_the_stock_shows_the_shortage(shop: Shop) -> Non
     await expect(item.get_by_test_id("cart-item-quantity")).to_have_value("2")
     await expect(item).to_contain_text("Only 1 left")
     await expect(item).not_to_contain_text("No longer available")
+    await check_out_for_pickup(page)
     async with page.expect_response(lambda r: r.url.endswith("/api/cart/checkout")) as sent:
-        await page.get_by_role("button", name="Check out").click()
+        await page.get_by_role("button", name="Place order").click()
     assert (await sent.value).status == 409
     await expect(page.get_by_test_id("checkout-error")).to_be_visible()
     await expect(page.get_by_test_id("shortage-item")).to_have_text(f"{name}: you asked for 2, only 1 available.")
+    await expect(page).to_have_url(re.compile(r"/checkout/review$"))
+    await page.get_by_role("link", name="Cart", exact=True).first.click()
     await expect(item.get_by_test_id("cart-item-shortage")).to_contain_text("only 1 available")
-    await expect(page.get_by_test_id("checkout-success")).to_have_count(0)
     await expect(page.get_by_test_id("checkout-button")).to_have_text("Check out")
     await shop.shot(page, "checkout-shortage")
     await page.get_by_role("button", name="Empty cart").click()

@@ -125,6 +125,32 @@ class Shop:
         async with products_client(settings, self.tokens) as (_, client):
             yield client
 
+    async def buy(
+        self, user: dict[str, str], product_id: int, quantity: int = 1, *, choices: dict[str, Any] | None = None
+    ) -> int:
+        """Put the product in the user's cart and check out (with `choices` as the body); the order's id."""
+        await self.add(user, product_id, quantity)
+        response = await self.client.post("/api/cart/checkout", json=choices, headers=user)
+        assert response.status_code in (201, 409), response.text
+        body = response.json()
+        return body["order_id"] if response.status_code == 201 else body["error"]["details"]["order_id"]
+
+    async def shipping_method(self, **fields: Any) -> dict[str, Any]:
+        """A new shipping method through the admin API (a delivery at 4.90 unless told otherwise)."""
+        body = {"name": "Courier", "price": "4.90", "pickup": False} | fields
+        response = await self.client.post("/api/shipping-methods", json=body, headers=self.admin())
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def admin_action(self, order_id: int, action: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        """POST /api/admin/orders/{id}/{action} as an admin."""
+        return await self.client.post(f"/api/admin/orders/{order_id}/{action}", json=body, headers=self.admin())
+
+    async def outbox_types(self, order_id: int) -> list[str]:
+        """The types of the events recorded in Products' outbox for one order, oldest first."""
+        rows = await self.fetch("SELECT type FROM products.outbox WHERE subject = $1 ORDER BY seq", str(order_id))
+        return [row["type"] for row in rows]
+
     async def add(self, headers: dict[str, str], product_id: int, quantity: int = 1) -> httpx.Response:
         response = await self.client.post(
             "/api/cart", json={"product_id": product_id, "quantity": quantity}, headers=headers

@@ -18,7 +18,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 async def scene(shop: Shop) -> Scene:
-    """Alice has a completed order and an item in a new cart; Bob has a cart of his own."""
+    """Alice has a placed order and an item in a new cart; Bob has a cart of his own."""
     alice, bob = shop.user(), shop.user()
     product_id = await shop.create_product(stock=50)
     await shop.add(alice, product_id, 1)
@@ -82,8 +82,26 @@ async def test_another_users_order_is_404(shop: Shop, scene: Scene) -> None:
     assert (await shop.client.get(f"/api/orders/{scene.alice_order}", headers=scene.alice)).status_code == 200
 
 
-async def test_cancelling_an_order_is_for_admins_only(shop: Shop, scene: Scene) -> None:
+async def test_cancelling_another_users_order_is_404_and_changes_nothing(shop: Shop, scene: Scene) -> None:
+    response = await shop.client.post(f"/api/orders/{scene.alice_order}/cancel", headers=scene.bob)
+    assert response.status_code == 404
+    assert (await shop.order_row(scene.alice_order))["status"] == "placed"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/admin/orders"),
+        ("GET", "/api/admin/orders/export.csv"),
+        ("GET", "/api/admin/orders/{order}"),
+        ("POST", "/api/admin/orders/{order}/mark-paid"),
+        ("POST", "/api/admin/orders/{order}/deliver"),
+        ("POST", "/api/admin/orders/{order}/cancel"),
+    ],
+)
+async def test_fulfilment_is_for_admins_only(shop: Shop, scene: Scene, method: str, path: str) -> None:
+    url = path.format(order=scene.alice_order)
     for caller in (scene.bob, scene.alice):
-        response = await shop.client.post(f"/api/orders/{scene.alice_order}/cancel", headers=caller)
-        assert response.status_code == 403
-    assert (await shop.order_row(scene.alice_order))["status"] == "completed"
+        assert (await shop.client.request(method, url, headers=caller)).status_code == 403
+    row = await shop.order_row(scene.alice_order)
+    assert (row["status"], row["payment_status"]) == ("placed", "unpaid")

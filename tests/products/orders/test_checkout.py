@@ -32,7 +32,7 @@ class TestCheckoutSuccess:
         assert [row["actor"].split()[0] for row in actors] == [f"user:{buyer_id}"], "the ledger names the buyer"
         assert (await shop.client.get("/api/cart", headers=user)).json() == {"id": None, "items": [], "total": "0.00"}
         order = (await shop.client.get(f"/api/orders/{body['order_id']}", headers=user)).json()
-        assert order["status"] == "completed"
+        assert order["status"] == "placed"
         assert order["items"] == [
             {
                 "product_id": product_id,
@@ -119,7 +119,7 @@ class TestCheckoutRefused:
 
 
 class TestIdempotency:
-    async def test_a_completed_order_replayed_with_its_key_gives_the_same_201(self, shop: Shop) -> None:
+    async def test_a_placed_order_replayed_with_its_key_gives_the_same_201(self, shop: Shop) -> None:
         product_id = await shop.create_product(stock=5)
         user = shop.user()
         await shop.add(user, product_id, 2)

@@ -48,8 +48,8 @@ class TestRecoverOnce:
         product_id = await shop.create_product(stock=5)
         user, order_id = await _pending_order(shop, product_id, 2)
         stats = await _recover(shop)
-        assert stats.settled == {"completed": 1}
-        assert (await shop.order_row(order_id))["status"] == "completed"
+        assert stats.settled == {"placed": 1}
+        assert (await shop.order_row(order_id))["status"] == "placed"
         assert await shop.stock(product_id) == 3
         assert (await shop.client.get("/api/cart", headers=user)).json()["items"] == []
         await _recover(shop)
@@ -120,7 +120,7 @@ class TestRecoverOnce:
                 assert stats.settled == {}
         finally:
             await other.close()
-        assert (await _recover(shop)).settled == {"completed": 1}
+        assert (await _recover(shop)).settled == {"placed": 1}
 
 
 class TestRecoveryJob:
@@ -135,7 +135,7 @@ class TestRecoveryJob:
                 if (await shop.order_row(order_id))["status"] != "pending":
                     break
                 await asyncio.sleep(0.05)
-        assert (await shop.order_row(order_id))["status"] == "completed"
+        assert (await shop.order_row(order_id))["status"] == "placed"
         assert await shop.stock(product_id) == 4
 
     async def test_survives_inventory_being_down(self, shop: Shop, tokens: TokenFactory) -> None:

@@ -1,5 +1,5 @@
 import { paths, request } from './client'
-import type { Cart, CartItemCreate, CartItemUpdate, CheckoutResult } from './types'
+import type { Cart, CartItemCreate, CartItemUpdate, CheckoutRequest, CheckoutResult, Quote } from './types'
 
 const p = paths.cart
 
@@ -11,6 +11,13 @@ export const cartApi = {
     request<Cart>(`${p}/items/${itemId}`, { method: 'PATCH', json: { quantity } satisfies CartItemUpdate }),
   removeItem: (itemId: number) => request<Cart>(`${p}/items/${itemId}`, { method: 'DELETE' }),
   empty: () => request<Cart>(p, { method: 'DELETE' }),
-  checkout: (idempotencyKey: string) =>
-    request<CheckoutResult>(`${p}/checkout`, { method: 'POST', headers: { 'Idempotency-Key': idempotencyKey } }),
+  /** What the cart would cost with these choices; nothing is placed. */
+  quote: (choices: CheckoutRequest) => request<Quote>(`${p}/quote`, { method: 'POST', json: choices }),
+  /** No choices: the original flow (pickup in store, paid on pickup). */
+  checkout: (idempotencyKey: string, choices?: CheckoutRequest) =>
+    request<CheckoutResult>(`${p}/checkout`, {
+      method: 'POST',
+      json: choices,
+      headers: { 'Idempotency-Key': idempotencyKey },
+    }),
 }

@@ -10,6 +10,10 @@ export const paths = {
   products: '/api/products',
   cart: '/api/cart',
   orders: '/api/orders',
+  adminOrders: '/api/admin/orders',
+  addresses: '/api/addresses',
+  shippingMethods: '/api/shipping-methods',
+  paymentMethods: '/api/payment-methods',
   inventory: '/api/inventory',
 } as const
 

@@ -46,6 +46,30 @@ export type Order = ProductsSchemas['OrderRead']
 export type OrderItem = ProductsSchemas['OrderItemRead']
 export type OrderStatus = Order['status']
 export type OrderPage = ProductsSchemas['Page_OrderRead_']
+export type OrderEvent = ProductsSchemas['OrderEventRead']
+export type PaymentStatus = Order['payment_status']
+/** The admin's filters of the order list and its CSV export. */
+export type OrderFilters = Omit<
+  NonNullable<ProductsPaths['/api/admin/orders']['get']['parameters']['query']>,
+  'page' | 'page_size'
+>
+export type ShipBody = ProductsSchemas['ShipBody']
+
+// --- checkout choices -----------------------------------------------------------------------
+
+export type Address = ProductsSchemas['AddressRead']
+export type AddressFields = ProductsSchemas['AddressFields']
+export type AddressCreate = ProductsSchemas['AddressCreate']
+export type ShippingMethod = ProductsSchemas['ShippingMethodRead']
+export type ShippingMethodCreate = ProductsSchemas['ShippingMethodCreate']
+export type ShippingMethodUpdate = ProductsSchemas['ShippingMethodUpdate']
+/** What the admin's form edits (the default is moved by its own choice, never switched off). */
+export type ShippingMethodFields = Omit<ShippingMethodCreate, 'is_default'>
+export type PaymentMethod = ProductsSchemas['PaymentMethodRead']
+export type PaymentMethodUpdate = ProductsSchemas['PaymentMethodUpdate']
+export type ShippingKind = PaymentMethod['fits'][number]
+export type CheckoutRequest = ProductsSchemas['CheckoutRequest']
+export type Quote = ProductsSchemas['QuoteRead']
 
 // --- inventory ----------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError } from '@/api/client'
 import { cartApi } from '@/api/cart'
-import type { Cart, CheckoutResult, Shortage } from '@/api/types'
+import type { Cart, CheckoutRequest, CheckoutResult, Shortage } from '@/api/types'
 import { newUuid } from '@/utils/uuid'
 
 /** Errors after which the same checkout may still complete: retry with the same key. */
@@ -46,13 +46,14 @@ export const useCartStore = defineStore('cart', () => {
   /**
    * Place the order. A fresh Idempotency-Key per attempt; after a 503 or a network error the
    * key is kept, so pressing "Try again" resumes the same order instead of making a second one.
+   * No choices: the shop's default (pickup in store, paid on pickup).
    */
-  async function checkout(): Promise<CheckoutResult> {
+  async function checkout(choices?: CheckoutRequest): Promise<CheckoutResult> {
     checkoutKey.value ??= newUuid()
     shortages.value = []
     unavailableIds.value = []
     try {
-      const result = await cartApi.checkout(checkoutKey.value)
+      const result = await cartApi.checkout(checkoutKey.value, choices)
       checkoutKey.value = null
       lastOrder.value = result
       cart.value = { id: cart.value?.id ?? null, items: [], total: '0.00' }
@@ -69,6 +70,11 @@ export const useCartStore = defineStore('cart', () => {
       }
       throw error
     }
+  }
+
+  /** Changed checkout choices are a new purchase intent too. */
+  function forgetCheckoutKey(): void {
+    checkoutKey.value = null
   }
 
   function reset(): void {
@@ -94,6 +100,7 @@ export const useCartStore = defineStore('cart', () => {
     removeItem,
     empty,
     checkout,
+    forgetCheckoutKey,
     reset,
   }
 })

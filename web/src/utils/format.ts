@@ -1,10 +1,29 @@
-const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const LOCALE = 'en-US'
+const money = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const byCurrency = new Map<string, Intl.NumberFormat>()
 
-/** "1500.00" → "$1,500.00" (display only; money is never computed in the browser). */
-export function formatMoney(value: string | number | null | undefined): string {
+function currencyFormat(currency: string): Intl.NumberFormat | null {
+  if (!byCurrency.has(currency)) {
+    try {
+      byCurrency.set(currency, new Intl.NumberFormat(LOCALE, { style: 'currency', currency }))
+    } catch {
+      return null // not an ISO 4217 code the browser knows
+    }
+  }
+  return byCurrency.get(currency)!
+}
+
+/**
+ * "1500.00" → "$1,500.00", or in an order's currency: ("1500.00", "EUR") → "€1,500.00"
+ * (display only; money is never computed in the browser).
+ */
+export function formatMoney(value: string | number | null | undefined, currency?: string | null): string {
   if (value === null || value === undefined || value === '') return '—'
   const n = Number(value)
-  return Number.isFinite(n) ? `$${money.format(n)}` : String(value)
+  if (!Number.isFinite(n)) return String(value)
+  const format = currency ? currencyFormat(currency) : null
+  if (format) return format.format(n)
+  return currency ? `${money.format(n)} ${currency}` : `$${money.format(n)}`
 }
 
 export function formatDate(iso: string | null | undefined): string {

@@ -7,13 +7,18 @@
    whatever happens next.
 2. One reservation call to Inventory, `reference = order-<id>` (idempotent there, so resending it
    after a timeout or from the recovery job can never decrement twice).
-3. One short transaction: lock the order and record the outcome — `completed` (cart completed,
-   its items removed), `rejected` (cart untouched) or `cancelled` — then lock the key's row and
-   store the answer (status and body bytes) the first time it is given.
+3. One short transaction: lock the order and record the outcome through the order lifecycle
+   (orders/lifecycle.py, with its history row and event) — `placed` (cart completed, its items
+   removed), `rejected` (cart untouched) or `cancelled` — then lock the key's row and store the
+   answer (status and body bytes) the first time it is given.
+
+The optional body (address, shipping method, payment method; orders/choices.py) is resolved in
+step 1 before the order is created: a bad choice is a 4xx and nothing exists. No body is the
+original specification's flow: pickup in store, paid on pickup.
 
 Idempotency-Key rules (keys live `IDEMPOTENCY_KEY_TTL_HOURS`, 24 h by default, like Stripe's):
 - the same key and the same cart: the stored status and body, byte for byte (201 or 409);
-- the same key and a different non-empty cart: 422 `idempotency_key_reused`; an empty cart (the
+- the same key and a different non-empty cart (or other choices): 422 `idempotency_key_reused`; an empty cart (the
   one a successful checkout leaves) replays the key's answer;
 - a key whose order is still pending (e.g. after a 503) resumes at step 2 and, once settled,
   answers as a first request would;
@@ -34,28 +39,37 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import structlog
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from microshop.common.errors import AppError, BadRequest, Conflict, InsufficientStock, error_body
+from microshop.common.errors import AppError, Conflict, InsufficientStock, error_body
 from microshop.products.cart import repository as cart_repository
 from microshop.products.cart.models import MAX_PRODUCTS
 from microshop.products.inventory_client import InventoryClient, Reservation, ReservationItem
-from microshop.products.orders import repository
-from microshop.products.orders.models import CANCELLED, COMPLETED, PENDING, REJECTED, IdempotencyKey, Order
-from microshop.products.orders.schemas import CheckoutRead
+from microshop.products.orders import choices as checkout_choices
+from microshop.products.orders import lifecycle, repository
+from microshop.products.orders.choices import CartEmpty
+from microshop.products.orders.models import (
+    ACTOR_CUSTOMER,
+    CANCELLED,
+    PENDING,
+    PLACED,
+    REJECTED,
+    IdempotencyKey,
+    Order,
+    OrderItem,
+)
+from microshop.products.orders.schemas import CheckoutRead, CheckoutRequest
+from microshop.products.payments.provider import Charge
 from microshop.products.stock import service as stock_service
 
 log = structlog.get_logger(__name__)
 
 SUCCESS_MESSAGE = "Compra exitosa"
 MAX_ORDER_TOTAL = Decimal("99999999.99")  # orders.total is numeric(10,2)
-
-
-class CartEmpty(BadRequest):
-    code = "cart_empty"
 
 
 class ProductUnavailable(Conflict):
@@ -87,7 +101,11 @@ class OpenOrder:
     """What steps 2 and 3 need of the order, read while step 1's transaction was open."""
 
     order: Order
-    items: list[ReservationItem]
+    items: list[OrderItem]
+
+    @property
+    def reservation_items(self) -> list[ReservationItem]:
+        return [ReservationItem(product_id=i.product_id, quantity=i.quantity) for i in self.items]
 
 
 async def checkout(
@@ -97,10 +115,14 @@ async def checkout(
     user_id: int,
     idempotency_key: str | None,
     key_ttl: timedelta,
+    request: CheckoutRequest | None = None,
+    currency: str,
 ) -> Answer:
     """Place (or resume, or replay) the order of the user's active cart."""
     async with sessionmaker.begin() as session:  # step 1
-        opened = await _open_order(session, user_id=user_id, key=idempotency_key, key_ttl=key_ttl)
+        opened = await _open_order(
+            session, user_id=user_id, key=idempotency_key, key_ttl=key_ttl, request=request, currency=currency
+        )
         if isinstance(opened, Answer):
             return opened
     order = opened.order
@@ -108,11 +130,12 @@ async def checkout(
     if order.status == PENDING:
         assert order.reservation_reference is not None
         reservation = await inventory.reserve(  # step 2
-            order.reservation_reference, opened.items, on_behalf_of=order.user_id
+            order.reservation_reference, opened.reservation_items, on_behalf_of=order.user_id
         )
     async with sessionmaker.begin() as session:  # step 3
         if reservation is not None:
-            order = await settle(session, order_id=order.id, reservation=reservation)
+            actor = lifecycle.Actor(ACTOR_CUSTOMER, user_id)
+            order = await settle(session, order_id=order.id, reservation=reservation, actor=actor, items=opened.items)
         if idempotency_key is None:
             return answer_for(order)
         row = await repository.get_key(session, user_id=user_id, key=idempotency_key)
@@ -120,20 +143,29 @@ async def checkout(
         return await _answer_key(session, row, order)
 
 
-def fingerprint(lines: list[tuple[int, int]]) -> str:
-    """What identifies a checkout request: the cart's (product_id, quantity) lines, sorted."""
-    return hashlib.sha256(json.dumps(sorted(lines), separators=(",", ":")).encode()).hexdigest()
+def fingerprint(lines: list[tuple[int, int]], *, request: CheckoutRequest | None = None) -> str:
+    """What identifies a checkout request: the cart's (product_id, quantity) lines, sorted, and the choices sent."""
+    identity: list[Any] = sorted(lines)
+    if request is not None:  # a body-less request hashes as before the choices existed
+        identity = [identity, request.model_dump(mode="json", exclude_none=True)]
+    return hashlib.sha256(json.dumps(identity, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
 
 
 async def _open_order(
-    session: AsyncSession, *, user_id: int, key: str | None, key_ttl: timedelta
+    session: AsyncSession,
+    *,
+    user_id: int,
+    key: str | None,
+    key_ttl: timedelta,
+    request: CheckoutRequest | None,
+    currency: str,
 ) -> OpenOrder | Answer:
     cart = await cart_repository.get_active_cart(session, user_id=user_id, for_update=True)
     rows = await cart_repository.items_with_products(session, cart_id=cart.id) if cart is not None else []
-    request = fingerprint([(row.item.product_id, row.item.quantity) for row in rows])
+    identity = fingerprint([(row.item.product_id, row.item.quantity) for row in rows], request=request)
     bound = await repository.get_key(session, user_id=user_id, key=key) if key else None
     if bound is not None:
-        if rows and bound.fingerprint != request:
+        if rows and bound.fingerprint != identity:
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was used for a different cart; use a new key for a new checkout"
             )
@@ -147,15 +179,16 @@ async def _open_order(
         if order is None:
             if cart is None:
                 raise CartEmpty("Your cart is empty")
-            order = await _create_order(session, user_id=user_id, cart_id=cart.id, key=key, rows=rows)
+            order = await _create_order(
+                session, user_id=user_id, cart_id=cart.id, key=key, rows=rows, request=request, currency=currency
+            )
         if key is not None:
             bound = await repository.add_key(
-                session, user_id=user_id, key=key, fingerprint=request, order_id=order.id, ttl=key_ttl
+                session, user_id=user_id, key=key, fingerprint=identity, order_id=order.id, ttl=key_ttl
             )
     if order.status != PENDING:  # settled meanwhile (by another request or the recovery job)
         return answer_for(order) if bound is None else await _answer_key(session, bound, order)
-    items = (await repository.items_of(session, [order.id]))[order.id]
-    return OpenOrder(order, [ReservationItem(product_id=i.product_id, quantity=i.quantity) for i in items])
+    return OpenOrder(order, (await repository.items_of(session, [order.id]))[order.id])
 
 
 async def _answer_key(session: AsyncSession, row: IdempotencyKey, order: Order) -> Answer:
@@ -169,7 +202,14 @@ async def _answer_key(session: AsyncSession, row: IdempotencyKey, order: Order) 
 
 
 async def _create_order(
-    session: AsyncSession, *, user_id: int, cart_id: int, key: str | None, rows: list[cart_repository.ItemWithProduct]
+    session: AsyncSession,
+    *,
+    user_id: int,
+    cart_id: int,
+    key: str | None,
+    rows: list[cart_repository.ItemWithProduct],
+    request: CheckoutRequest | None,
+    currency: str,
 ) -> Order:
     if not rows:
         raise CartEmpty("Your cart is empty")
@@ -191,35 +231,55 @@ async def _create_order(
         ),
         key=lambda line: line.product_id,
     )
-    total = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    choices = await checkout_choices.resolve(session, user_id=user_id, request=request)
+    total = subtotal + choices.shipping_price(subtotal)
     if total > MAX_ORDER_TOTAL or len(lines) > MAX_PRODUCTS:
         raise OrderTooLarge(
             f"An order holds at most {MAX_PRODUCTS} products and totals at most {MAX_ORDER_TOTAL}",
             details={"total": total, "products": len(lines)},
         )
-    order = await repository.create_order(session, user_id=user_id, cart_id=cart_id, idempotency_key=key, lines=lines)
+    order = await repository.create_order(
+        session,
+        user_id=user_id,
+        cart_id=cart_id,
+        idempotency_key=key,
+        lines=lines,
+        shipping_total=choices.shipping_price(subtotal),
+        snapshots=choices.snapshots(currency=currency),
+    )
+    charge = Charge(order_id=order.id, amount=order.total, currency=currency)
+    started = await choices.payment.provider.start(charge, instructions=choices.payment.instructions)
+    if (started.status, started.instructions) != (order.payment_status, order.payment_instructions):
+        order.payment_status, order.payment_instructions = started.status, started.instructions
     return order
 
 
-async def settle(session: AsyncSession, *, order_id: int, reservation: Reservation) -> Order:
+async def settle(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    reservation: Reservation,
+    actor: lifecycle.Actor = lifecycle.SYSTEM,
+    items: list[OrderItem] | None = None,
+) -> Order:
     """Record Inventory's answer on a pending order (locked); an order already settled is left as is."""
-    order = await repository.get_order(session, order_id=order_id, for_update=True)
-    assert order is not None
+    order = await lifecycle.lock(session, order_id=order_id)
     if order.status != PENDING:
         return order
     if reservation.status == "committed":
-        order.status = COMPLETED
         await cart_repository.complete_cart(session, cart_id=order.cart_id)
         for level in reservation.levels:  # the buyer sees the stock their order left before the event comes
             await stock_service.remember(session, level=level)
+        to = PLACED
     elif reservation.status == "rejected":
-        order.status = REJECTED
         order.short = [
             {"product_id": s.product_id, "requested": s.requested, "available": s.available} for s in reservation.short
         ]
+        to = REJECTED
     else:
-        order.status = CANCELLED
-    await session.flush()
+        to = CANCELLED
+    await lifecycle.apply(session, order=order, actor=actor if to == PLACED else lifecycle.SYSTEM, to=to, items=items)
     log.info("order_settled", order_id=order.id, status=order.status, reference=order.reservation_reference)
     return order
 
@@ -235,7 +295,7 @@ def answer_for(order: Order) -> Answer:
 
 def outcome(order: Order) -> CheckoutRead:
     """The checkout answer for a settled order: the same every time it is asked (idempotent replay)."""
-    if order.status == COMPLETED:
+    if order.status not in (PENDING, REJECTED, CANCELLED):  # placed, and maybe shipped since
         return CheckoutRead(message=SUCCESS_MESSAGE, order_id=order.id, total=order.total)
     if order.status == REJECTED:
         raise InsufficientStock(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from microshop.common.background import periodic
 from microshop.products.config import ProductsSettings
 from microshop.products.inventory_client import InventoryClient, InventoryUnavailable, ReservationItem
-from microshop.products.orders import repository
+from microshop.products.orders import lifecycle, repository
 from microshop.products.orders.checkout import settle
 from microshop.products.orders.models import CANCELLED, Order
 
@@ -77,10 +77,15 @@ async def _resend(session: AsyncSession, inventory: InventoryClient, order: Orde
 
 
 async def _abandon(session: AsyncSession, inventory: InventoryClient, order: Order) -> None:
-    assert order.reservation_reference is not None
-    await inventory.release(order.reservation_reference, reason="compensation")
-    order.status = CANCELLED
-    await session.flush()
+    reference = order.reservation_reference
+    assert reference is not None
+
+    async def release() -> None:
+        await inventory.release(reference, reason="compensation")
+
+    await lifecycle.apply(
+        session, order=order, actor=lifecycle.SYSTEM, to=CANCELLED, note="checkout abandoned", before=release
+    )
     log.warning("checkout_abandoned", order_id=order.id)
 
 

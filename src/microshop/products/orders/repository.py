@@ -1,16 +1,20 @@
 """SQL for orders and their item snapshots."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.common.db import execute_count
 from microshop.common.pagination import PageParams, paginate
-from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderItem
+from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderEvent, OrderItem
+from microshop.products.orders.schemas import OrderFilters
+from microshop.products.payments.models import PaymentMethodSetting
+from microshop.products.shipping.models import ShippingMethod
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,27 @@ async def pending_order_for_cart(session: AsyncSession, *, cart_id: int) -> Orde
 
 
 async def create_order(
-    session: AsyncSession, *, user_id: int, cart_id: int, idempotency_key: str | None, lines: Sequence[Line]
+    session: AsyncSession,
+    *,
+    user_id: int,
+    cart_id: int,
+    idempotency_key: str | None,
+    lines: Sequence[Line],
+    shipping_total: Decimal,
+    snapshots: Mapping[str, Any],
 ) -> Order:
-    """A pending order with its item snapshots; its reservation reference is `order-<id>`."""
+    """A pending order with its item snapshots and its choices' `snapshots` (Order columns); its
+    reservation reference is `order-<id>`."""
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
     order = Order(
         user_id=user_id,
         cart_id=cart_id,
         status=PENDING,
         idempotency_key=idempotency_key,
-        total=sum((line.line_total for line in lines), Decimal("0.00")),
+        subtotal=subtotal,
+        shipping_total=shipping_total,
+        total=subtotal + shipping_total,
+        **snapshots,
     )
     session.add(order)
     await session.flush()
@@ -66,6 +82,19 @@ async def create_order(
     return order
 
 
+async def default_choice(
+    session: AsyncSession, *, payment_code: str
+) -> tuple[ShippingMethod, PaymentMethodSetting] | None:
+    """The default shipping method and a payment method's settings in one statement (the body-less checkout)."""
+    query = (
+        select(ShippingMethod, PaymentMethodSetting)
+        .join(PaymentMethodSetting, PaymentMethodSetting.code == payment_code)
+        .where(ShippingMethod.is_default.is_(True))
+    )
+    row = (await session.execute(query)).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def items_of(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, list[OrderItem]]:
     """The item snapshots of several orders, by order id, in product order."""
     items: dict[int, list[OrderItem]] = {order_id: [] for order_id in order_ids}
@@ -79,11 +108,40 @@ async def items_of(session: AsyncSession, order_ids: Sequence[int]) -> dict[int,
     return items
 
 
-async def list_orders(session: AsyncSession, *, user_id: int | None, page: PageParams) -> tuple[list[Order], int]:
-    """Newest first; one user's orders, or everyone's when `user_id` is None."""
+async def history_of(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, list[OrderEvent]]:
+    """The history rows of several orders, by order id, oldest first."""
+    history: dict[int, list[OrderEvent]] = {order_id: [] for order_id in order_ids}
+    if not order_ids:
+        return history
+    rows = await session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id.in_(order_ids)).order_by(OrderEvent.order_id, OrderEvent.id)
+    )
+    for event in rows:
+        history[event.order_id].append(event)
+    return history
+
+
+def filtered(filters: OrderFilters | None = None, *, user_id: int | None = None) -> Select[Order]:
+    """Orders newest first: one user's (`user_id`), or those matching the admin's filters."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
     if user_id is not None:
         query = query.where(Order.user_id == user_id)
+    if filters is not None:
+        for column, value in (
+            (Order.status, filters.status),
+            (Order.payment_status, filters.payment_status),
+            (Order.user_id, filters.user_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if filters.created_from is not None:
+            query = query.where(Order.created_at >= filters.created_from)
+        if filters.created_to is not None:
+            query = query.where(Order.created_at < filters.created_to)
+    return query
+
+
+async def list_orders(session: AsyncSession, *, query: Select[Order], page: PageParams) -> tuple[list[Order], int]:
     return await paginate(session, query, page)
 
 

@@ -9,13 +9,13 @@ from microshop.common.db import SessionDep
 from microshop.common.errors import Responses, error_response_schema
 from microshop.common.pagination import Page
 from microshop.common.routing import AuthDocumentedRoute
-from microshop.common.security import AdminUser, CurrentUser, current_user
+from microshop.common.security import CurrentUser, current_user
 from microshop.products.dependencies import SettingsDep
 from microshop.products.inventory_client import InventoryDep
 from microshop.products.orders import checkout as checkout_saga
-from microshop.products.orders import service
+from microshop.products.orders import choices, service
 from microshop.products.orders.dependencies import OrderId, SessionmakerDep, VisibleOrder
-from microshop.products.orders.schemas import CheckoutRead, OrderRead, OrdersQuery
+from microshop.products.orders.schemas import CheckoutRead, CheckoutRequest, NoteBody, OrderRead, OrdersQuery, QuoteRead
 
 checkout_router = APIRouter(
     route_class=AuthDocumentedRoute, prefix="/api/cart", tags=["checkout"], dependencies=[Depends(current_user)]
@@ -45,10 +45,15 @@ IdempotencyKey = Annotated[
     response_model=CheckoutRead,
     responses={
         400: error_response_schema("The cart is empty (cart_empty)"),
-        422: error_response_schema("This Idempotency-Key was used for a different cart (idempotency_key_reused)"),
+        404: error_response_schema("Unknown address (not yours), shipping method or payment method"),
+        422: error_response_schema(
+            "Bad choices (validation_error, e.g. an unknown country), a delivery without an address "
+            "(address_required), or this Idempotency-Key was used for a different cart (idempotency_key_reused)"
+        ),
         409: error_response_schema(
             "Not enough stock (insufficient_stock, details.short), an archived product in the cart "
-            "(product_unavailable) or the order was cancelled (order_cancelled)"
+            "(product_unavailable), the order was cancelled (order_cancelled), an inactive shipping method "
+            "(shipping_method_inactive) or a payment method that is off or does not fit it (payment_method_unavailable)"
         ),
         **UNAVAILABLE,
     },
@@ -58,9 +63,10 @@ async def checkout(
     settings: SettingsDep,
     sessionmaker: SessionmakerDep,
     inventory: InventoryDep,
+    body: CheckoutRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Buy your cart: reserve its units at Inventory and place the order (safe to retry)."""
+    """Buy your cart: reserve its units at Inventory and place the order (safe to retry); no body: pickup in store."""
     assert user.user_id is not None
     answer = await checkout_saga.checkout(
         sessionmaker=sessionmaker,
@@ -68,8 +74,28 @@ async def checkout(
         user_id=user.user_id,
         idempotency_key=idempotency_key,
         key_ttl=timedelta(hours=settings.idempotency_key_ttl_hours),
+        request=body,
+        currency=settings.shop_currency,
     )
     return Response(answer.body, status_code=answer.status_code, media_type="application/json")
+
+
+@checkout_router.post(
+    "/quote",
+    response_model=QuoteRead,
+    responses={
+        400: error_response_schema("The cart is empty (cart_empty)"),
+        404: error_response_schema("Unknown address (not yours), shipping method or payment method"),
+        409: error_response_schema("An inactive shipping method, or a payment method that is off or does not fit it"),
+        422: error_response_schema("Bad choices, or a delivery without an address (address_required)"),
+    },
+)
+async def quote(
+    user: CurrentUser, settings: SettingsDep, session: SessionDep, body: CheckoutRequest | None = None
+) -> QuoteRead:
+    """What checking out your cart with these choices would cost (subtotal, shipping, total); nothing is placed."""
+    assert user.user_id is not None
+    return await choices.quote_cart(session, user_id=user.user_id, request=body, currency=settings.shop_currency)
 
 
 @router.get(
@@ -80,13 +106,13 @@ async def checkout(
 async def list_orders(
     user: CurrentUser, session: SessionDep, query: Annotated[OrdersQuery, Query()]
 ) -> Page[OrderRead]:
-    """Your orders, newest first (admins: `all=true` for everyone's)."""
+    """Your orders, newest first, each with its history (admins: `all=true` for everyone's)."""
     return await service.list_orders(session=session, caller=user, query=query)
 
 
 @router.get("/{order_id}", response_model=OrderRead, responses=NOT_FOUND)
 async def get_order(order: VisibleOrder, session: SessionDep) -> OrderRead:
-    """One of your orders with its item snapshots (admins: any order)."""
+    """One of your orders: items, totals, address, shipping, payment, tracking and history (admins: any order)."""
     return await service.get_order(session=session, order=order)
 
 
@@ -95,10 +121,15 @@ async def get_order(order: VisibleOrder, session: SessionDep) -> OrderRead:
     response_model=OrderRead,
     responses={
         **NOT_FOUND,
-        409: error_response_schema("Only completed or pending orders can be cancelled (order_not_cancellable)"),
+        403: error_response_schema("Not placed and unpaid: only the shop can cancel it now"),
+        409: error_response_schema("The order's state does not allow a cancel (invalid_transition, details.allowed)"),
         **UNAVAILABLE,
     },
 )
-async def cancel_order(order_id: OrderId, admin: AdminUser, session: SessionDep, inventory: InventoryDep) -> OrderRead:
-    """Cancel an order and give its units back to Inventory (admin)."""
-    return await service.cancel_order(session=session, inventory=inventory, order_id=order_id)
+async def cancel_order(
+    order_id: OrderId, user: CurrentUser, session: SessionDep, inventory: InventoryDep, body: NoteBody | None = None
+) -> OrderRead:
+    """Cancel your placed, unpaid order (admins: any cancellable order); its units go back to stock."""
+    return await service.cancel_order(
+        session=session, inventory=inventory, caller=user, order_id=order_id, note=body.note if body else None
+    )

@@ -6,16 +6,11 @@ import structlog
 from fastapi import FastAPI
 
 from microshop.common.background import in_background, periodic
-from microshop.common.events.broker import DEAD_LETTERS, INVENTORY
-from microshop.common.events.hooks import events_hook
 from microshop.products.stock import service
 
 log = structlog.get_logger(__name__)
 
 BOOTSTRAP_RETRY_SECONDS = 5.0
-
-# Products declares the stream it reads too (idempotent), so it can start before Inventory ever ran.
-stock_events_hook = events_hook(streams=[INVENTORY, DEAD_LETTERS], subscriptions=[service.STOCK_LEVELS])
 
 
 async def _reconcile(app: FastAPI) -> None:
