@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from microshop.common.events.broker import DEAD_LETTERS, INVENTORY, ORDERS
+from microshop.common.events.broker import CATALOG, DEAD_LETTERS, INVENTORY, ORDERS
 from microshop.common.events.hooks import events_hook
 from microshop.common.service import create_service_app
 from microshop.products.addresses.router import router as addresses_router
@@ -12,8 +12,8 @@ from microshop.products.cart.router import router as cart_router
 from microshop.products.catalog.router import router as catalog_router
 from microshop.products.catalog.router import upload_router
 from microshop.products.config import ProductsSettings
+from microshop.products.events import outbox
 from microshop.products.inventory_client import inventory_client_hook
-from microshop.products.orders import events as order_events
 from microshop.products.orders.admin_router import router as admin_orders_router
 from microshop.products.orders.recovery import idempotency_cleanup_hook, recovery_hook
 from microshop.products.orders.router import checkout_router
@@ -48,11 +48,12 @@ def create_app(settings: ProductsSettings | None = None) -> FastAPI:
             media_storage_hook,
             recovery_hook,
             idempotency_cleanup_hook,
-            # One broker connection: the outbox's order events go to ORDERS; Inventory's stock events
-            # feed the read model (the stream read is declared too, so Products may start first).
+            # One broker connection: the outbox's order and catalog events go to ORDERS and CATALOG;
+            # Inventory's stock events feed the read model (the stream read is declared too, so
+            # Products may start first).
             events_hook(
-                streams=[ORDERS, INVENTORY, DEAD_LETTERS],
-                outbox=order_events.outbox,
+                streams=[ORDERS, CATALOG, INVENTORY, DEAD_LETTERS],
+                outbox=outbox,
                 subscriptions=[stock_service.STOCK_LEVELS],
             ),
             stock_bootstrap_hook,

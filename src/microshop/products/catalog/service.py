@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from microshop.common.errors import NotFound
 from microshop.common.pagination import Page
 from microshop.common.security import Principal
-from microshop.products.catalog import repository
+from microshop.products.catalog import events, repository
 from microshop.products.catalog.models import Product
 from microshop.products.catalog.schemas import ProductCreate, ProductQuery, ProductRead, ProductUpdate
 from microshop.products.images import PreparedImage, store_image
@@ -104,6 +104,7 @@ async def create_product(
     if image is not None:
         await _attach_image(session=session, storage=storage, product=product, image=image)
         await session.flush()
+    await events.product_changed(session, type=events.CREATED, product=product)
     level = None
     if data.stock is not None:
         # Inside the product's transaction: if Inventory refuses, the product is not created.
@@ -134,6 +135,8 @@ async def update_product(
     if image is not None:
         await _attach_image(session=session, storage=storage, product=product, image=image)
     await session.flush()
+    if changes or image is not None:  # a stock-only change is Inventory's event, not the catalog's
+        await events.product_changed(session, type=events.UPDATED, product=product)
     if data.stock is not None:
         # The product row stays locked across the call: if Inventory refuses, the update is undone.
         level = await _set_stock(session, inventory, product_id=product.id, stock=data.stock, actor=actor)
@@ -158,4 +161,5 @@ async def archive_product(*, session: AsyncSession, storage: MediaStorage, produ
     delete_after_commit(session, storage, storage.key_for_url(product.image_url))
     product.image_url = None
     product.archived_at = product.updated_at = datetime.now(UTC)
+    await events.product_changed(session, type=events.ARCHIVED, product=product)
     await session.flush()

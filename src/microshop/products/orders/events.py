@@ -1,4 +1,4 @@
-"""The events Products publishes about orders, through its own outbox (`products.outbox`).
+"""The events Products publishes about orders, through its outbox (`products.outbox`, products/events.py).
 
 Each carries the whole order as its customer sees it, so a consumer (Auth's order emails) never
 calls back: docs/events.md#ordersorder-data_version-1.
@@ -10,13 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from microshop.common.events.outbox import outbox_table, record
-from microshop.products.base import Base
+from microshop.common.events.outbox import record
+from microshop.products.events import SOURCE, outbox
 from microshop.products.orders.models import Order, OrderItem
-
-outbox = outbox_table(Base.metadata)
-
-SOURCE = "products"
 
 
 def money(value: Decimal) -> str:
