@@ -40,6 +40,13 @@ def instructions(dockerfile: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def final_stage(dockerfile: str) -> list[tuple[str, str]]:
+    """The instructions of the image's last stage, its FROM included."""
+    steps = instructions(dockerfile)
+    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    return steps[last_from:]
+
+
 def settings_class(service: str) -> type[BaseSettings]:
     """`AuthSettings`, `ProductsSettings`, ... as the CLI finds them."""
     return getattr(import_module(f"microshop.{service}.config"), f"{service.capitalize()}Settings")

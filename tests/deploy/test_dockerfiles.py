@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from microshop.common.migrations import SERVICES
-from tests.deploy.support import BIN, DEPLOY, ROOT, instructions, settings_class
+from tests.deploy.support import BIN, DEPLOY, ROOT, final_stage, instructions, settings_class
 
 DOCKERFILES = ("Dockerfile.service", "Dockerfile.web")
 # Settings whose values are secrets: they may come from the environment only, never an image.
@@ -26,12 +26,6 @@ def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=60,
     )
-
-
-def final_stage(name: str) -> list[tuple[str, str]]:
-    steps = instructions(name)
-    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
-    return steps[last_from:]
 
 
 def _field_aliases(cls: type, field: str) -> set[str]:
