@@ -12,24 +12,10 @@ from typing import Any
 import pytest
 
 from tests.containers import images
-from tests.containers.support import Compose, compose_v2_plugin_dir, engine_problem
+from tests.containers.support import Compose, Report, compose_v2_plugin_dir, engine_problem
 from tests.deploy.support import ROOT
 
 REPORT = ROOT / "test-results" / "containers.json"
-
-
-class Report:
-    """Figures the test measures, written to test-results/containers.json and shown at the end."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.figures: dict[str, Any] = {}
-
-    def add(self, key: str, value: Any) -> None:
-        self.figures[key] = value
-
-    def lines(self) -> list[str]:
-        return [f"{key}: {value}" for key, value in self.figures.items()]
 
 
 _report = Report()

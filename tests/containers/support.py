@@ -182,3 +182,17 @@ def project_resources(project: str) -> dict[str, list[str]]:
         "networks": docker("network", "ls", "-q", "--filter", label).stdout.split(),
         "volumes": docker("volume", "ls", "-q", "--filter", label).stdout.split(),
     }
+
+
+class Report:
+    """Figures the test measures, written to test-results/containers.json and shown at the end."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.figures: dict[str, Any] = {}
+
+    def add(self, key: str, value: Any) -> None:
+        self.figures[key] = value
+
+    def lines(self) -> list[str]:
+        return [f"{key}: {value}" for key, value in self.figures.items()]

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.conftest import Report
-from tests.containers.support import docker, image_size_mb
+from tests.containers.support import Report, docker, image_size_mb
 from tests.deploy.support import ROOT, compose
 
 # image → (a compose service building it, a source file whose change must not reinstall the dependencies)
@@ -57,12 +56,22 @@ def changed_copy(destination: Path, source_file: str) -> Path:
     return destination
 
 
+@pytest.fixture(scope="module")
+def no_layers() -> None:
+    """Neither image nor any layer of theirs left from an earlier run: the builds below start cold.
+
+    Once for both: a prune between them would drop the first image's build stage (dangling once
+    built), and `up --build` would then rebuild it.
+    """
+    for service, _ in IMAGES.values():
+        docker("rmi", "-f", compose()["services"][service]["image"], check=False)
+    docker("image", "prune", "-f")
+
+
 @pytest.mark.parametrize("image", list(IMAGES))
-def test_image_builds_cold_then_warm_within_limits(image: str, report: Report, tmp_path: Path) -> None:
+def test_image_builds_cold_then_warm_within_limits(image: str, report: Report, tmp_path: Path, no_layers: None) -> None:
     service, source_file = IMAGES[image]
     tag = compose()["services"][service]["image"]
-    docker("rmi", "-f", tag, check=False)
-    docker("image", "prune", "-f")
     cold = build(ROOT, service, tag.split(":")[1])
     warm = build(changed_copy(tmp_path, source_file), service, "warm-check")
     docker("rmi", f"{image}:warm-check")

@@ -17,10 +17,10 @@ import pytest
 from PIL import Image
 
 from microshop.common.migrations import SERVICES
-from tests.containers.conftest import Report
 from tests.containers.support import (
     HOST_PORTS,
     Compose,
+    Report,
     code_from_log,
     container_names,
     docker,
