@@ -16,7 +16,6 @@ import httpx
 import pytest
 from PIL import Image
 
-from microshop.common.migrations import SERVICES
 from tests.containers.support import (
     HOST_PORTS,
     Compose,
@@ -48,11 +47,6 @@ def image_bytes() -> bytes:
 def port_in_use(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def service_containers() -> dict[str, str]:
-    """compose service → container, for the three services of the service image."""
-    return {f"{name}-service": container_names()[f"{name}-service"] for name in SERVICES}
 
 
 def test_up_builds_starts_and_every_container_becomes_healthy(compose_cli: Compose, report: Report) -> None:
@@ -196,20 +190,13 @@ def test_restarting_products_keeps_the_cart(compose_cli: Compose) -> None:
     wait_all_healthy([container_names()["products-service"]])
     cart = httpx.get(f"{WEB}/api/cart", headers=state["buyer"], timeout=30).json()
     assert [(item["product_id"], item["quantity"]) for item in cart["items"]] == [(state["product"], 1)]
+    for writable in ("/tmp", "/run/prometheus"):  # still the service user's after the restart
+        docker("exec", container_names()["products-service"], "touch", f"{writable}/after-restart")
 
 
 def test_psql_in_the_database_container_counts_the_products(compose_cli: Compose) -> None:
-    result = docker(
-        "exec",
-        "postgres_main",
-        "psql",
-        "-U",
-        "user_db",
-        "-d",
-        "microservices_db",
-        "-c",
-        "select count(*) from products",
-    )
+    psql = ("psql", "-U", "user_db", "-d", "microservices_db")
+    result = docker("exec", "postgres_main", *psql, "-c", "select count(*) from products")
     assert re.search(r"^\s*1\s*$", result.stdout, re.MULTILINE), result.stdout
 
 
