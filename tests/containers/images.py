@@ -137,16 +137,24 @@ def build_standin(image: str) -> Built:
     return Built(image, time.monotonic() - started, reused=False)
 
 
+DOCKERFILES = ("Dockerfile.service", "Dockerfile.web")
+
+
+def base_images(dockerfile: str) -> list[str]:
+    """The registry images a Dockerfile's stages start from, in order (ARG defaults applied)."""
+    steps = instructions(dockerfile)
+    defaults = dict(args.split("=", 1) for keyword, args in steps if keyword == "ARG" and "=" in args)
+    stages = {args.split()[-1] for keyword, args in steps if keyword == "FROM" and " AS " in args.upper()}
+    sources = [
+        defaults.get(args.split()[0].strip("${}"), args.split()[0]) for keyword, args in steps if keyword == "FROM"
+    ]
+    return [source for source in sources if source not in stages]
+
+
 def external_images() -> set[str]:
     """Every image microshop's Dockerfiles and compose.yaml take from a registry."""
     names = {service["image"] for service in compose()["services"].values() if "build" not in service}
-    for dockerfile in ("Dockerfile.service", "Dockerfile.web"):
-        steps = instructions(dockerfile)
-        defaults = dict(args.split("=", 1) for keyword, args in steps if keyword == "ARG" and "=" in args)
-        sources = [args.split()[0] for keyword, args in steps if keyword == "FROM"]
-        stages = {args.split()[-1] for keyword, args in steps if keyword == "FROM" and " AS " in args.upper()}
-        names |= {defaults.get(source.strip("${}"), source) for source in sources} - stages
-    return names
+    return names.union(*(base_images(dockerfile) for dockerfile in DOCKERFILES))
 
 
 def build_all() -> list[Built]:
