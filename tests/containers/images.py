@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tests.deploy.support import compose, instructions
 
@@ -78,8 +79,8 @@ def current_hash(image: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def run(args: list[str], **kwargs: object) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+def run(args: list[str], *, stdin: IO[bytes] | None = None, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(args, stdin=stdin, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(
             f"{' '.join(args[:4])} ... failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"

@@ -47,7 +47,7 @@ def engine_problem() -> str | None:
 
 
 def inspect(name: str) -> dict[str, Any]:
-    return json.loads(docker("inspect", name).stdout)[0]  # type: ignore[no-any-return]
+    return json.loads(docker("inspect", name).stdout)[0]
 
 
 def image_size_mb(image: str) -> float:
