@@ -50,6 +50,8 @@ COMPOSES = {
 def compose_cli(request: pytest.FixtureRequest, report: Report) -> Iterator[Compose]:
     cli = COMPOSES[request.param]()
     report.add(f"{cli.label} version", cli.version())
+    # A run that died half-way leaves its containers set to restart with the engine: clear them first.
+    cli("down", "-v", "--remove-orphans", check=False)
     yield cli
     cli("down", "-v", "--remove-orphans", check=False)
 
