@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HAS_WEB := $(wildcard web/package.json)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json -type f 2>/dev/null)
 
-.PHONY: install run test lint format test-external test-external-broker bench web clean lock-runtime api-types
+.PHONY: install run test lint format test-containers test-external test-external-broker bench web clean lock-runtime api-types
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint: install
 format:
 	$(VENV)/bin/ruff check --fix src tests bench web/scripts
 	$(VENV)/bin/ruff format src tests bench web/scripts
+
+## The images and compose.yaml for real (needs a Docker engine; .ci/run starts one): builds both images,
+## then runs the README's Compose commands with docker-compose 1.29 and Compose v2 (tests/containers).
+test-containers: install
+	MICROSHOP_CONTAINER_TEST=1 $(PY) -m pytest tests/containers -p no:cacheprovider
 
 ## The database-backed tests again, on an external server: make test-external TEST_DATABASE_URL=postgresql://...
 test-external: install

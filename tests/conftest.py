@@ -20,6 +20,9 @@ from tests.support.postgres import TestPostgres, asyncpg_dsn, unique_name
 from tests.support.system import System, start_system
 from tests.support.tokens import TokenFactory
 
+# tests/containers needs a Docker engine and minutes: only `make test-containers` runs it.
+collect_ignore = [] if os.environ.get("MICROSHOP_CONTAINER_TEST") else ["containers"]
+
 
 @pytest.fixture(scope="session")
 def test_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPostgres]:

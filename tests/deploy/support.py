@@ -28,6 +28,25 @@ NON_SETTINGS_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR": "src/microshop/common/obse
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 
 
+def instructions(dockerfile: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs of deploy/<dockerfile>, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / dockerfile).read_text())
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            pairs.append((keyword.upper(), rest.strip()))
+    return pairs
+
+
+def final_stage(dockerfile: str) -> list[tuple[str, str]]:
+    """The instructions of the image's last stage, its FROM included."""
+    steps = instructions(dockerfile)
+    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    return steps[last_from:]
+
+
 def settings_class(service: str) -> type[BaseSettings]:
     """`AuthSettings`, `ProductsSettings`, ... as the CLI finds them."""
     return getattr(import_module(f"microshop.{service}.config"), f"{service.capitalize()}Settings")

@@ -12,6 +12,7 @@ from tests.deploy.support import (
     compose,
     compose_env,
     compose_raw,
+    final_stage,
     is_service_image,
     make_settings,
     served_service,
@@ -154,7 +155,8 @@ def test_read_only_service_containers_can_write_where_their_settings_point() -> 
         if not is_service_image(service):
             continue
         assert service["read_only"] is True
-        writable = set(service.get("tmpfs", [])) | {mount.split(":")[1] for mount in service.get("volumes", [])}
+        writable = {entry.split(":")[0] for entry in service.get("tmpfs", [])}
+        writable |= {mount.split(":")[1] for mount in service.get("volumes", [])}
         env = compose_env(service)
         for variable in ("PROMETHEUS_MULTIPROC_DIR", "MEDIA_DIR"):
             if variable in env:
@@ -163,6 +165,16 @@ def test_read_only_service_containers_can_write_where_their_settings_point() -> 
             assert env["JWT_PRIVATE_KEY_FILE"].rsplit("/", 1)[0] in writable, name
         if name != "migrate":
             assert "PROMETHEUS_MULTIPROC_DIR" in env and "/tmp" in writable, name
+
+
+def test_service_tmpfs_belongs_to_the_image_user() -> None:
+    # A restarted container's tmpfs comes back as root's 0755 (Docker 20.10) unless its owner is given.
+    (user,) = [args for keyword, args in final_stage("Dockerfile.service") if keyword == "USER"]
+    uid, gid = user.split(":")
+    for name, service in compose()["services"].items():
+        for entry in service.get("tmpfs", []) if is_service_image(service) else []:
+            path, _, options = entry.partition(":")
+            assert {f"uid={uid}", f"gid={gid}"} <= set(options.split(",")), (name, path)
 
 
 def api_services() -> dict[str, dict]:

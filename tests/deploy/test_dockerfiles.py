@@ -1,5 +1,6 @@
 """The two Dockerfiles: hadolint-clean, non-root, cached dependency layers, no secrets baked in."""
 
+import itertools
 import re
 import subprocess
 import tomllib
@@ -8,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from microshop.common.migrations import SERVICES
-from tests.deploy.support import BIN, DEPLOY, ROOT, settings_class
+from tests.deploy.support import BIN, DEPLOY, ROOT, final_stage, instructions, settings_class
 
 DOCKERFILES = ("Dockerfile.service", "Dockerfile.web")
 # Settings whose values are secrets: they may come from the environment only, never an image.
+# The flags the classic builder knows (`RUN --mount`, `COPY --chmod`, `--link`, ... are BuildKit's).
+CLASSIC_FLAGS = {"FROM": {"--platform"}, "RUN": set(), "COPY": {"--from", "--chown"}, "ADD": {"--chown"}}
 SECRET_FIELDS = {"jwt_secret", "jwt_private_key", "service_clients", "service_client_secret", "smtp_password"}
 
 
@@ -23,24 +26,6 @@ def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=60,
     )
-
-
-def instructions(name: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
-    text = re.sub(r"\\\n", " ", (DEPLOY / name).read_text())
-    pairs = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            pairs.append((keyword.upper(), rest.strip()))
-    return pairs
-
-
-def final_stage(name: str) -> list[tuple[str, str]]:
-    steps = instructions(name)
-    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
-    return steps[last_from:]
 
 
 def _field_aliases(cls: type, field: str) -> set[str]:
@@ -70,6 +55,16 @@ def test_image_runs_as_non_root_with_a_healthcheck(name: str) -> None:
     assert users, f"{name}: the runtime stage never leaves root"
     assert users[-1].split(":")[0] not in ("root", "0")
     assert any(keyword == "HEALTHCHECK" for keyword, _ in stage)
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_dockerfile_builds_with_the_classic_builder_too(name: str) -> None:
+    """Debian's docker-compose 1.29 builds with the classic builder; BuildKit fetches any `# syntax=` frontend."""
+    assert not re.search(r"^#\s*syntax\s*=", (DEPLOY / name).read_text(), re.MULTILINE | re.IGNORECASE)
+    for keyword, args in instructions(name):
+        flags = [word.split("=")[0] for word in itertools.takewhile(lambda word: word.startswith("--"), args.split())]
+        if keyword in CLASSIC_FLAGS:
+            assert set(flags) <= CLASSIC_FLAGS[keyword], f"{keyword} {args}: BuildKit only"
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)

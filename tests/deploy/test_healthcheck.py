@@ -1,6 +1,9 @@
 """deploy/healthcheck.py, the images' HEALTHCHECK: finds the served service and asks its port."""
 
 import importlib.util
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +13,7 @@ import httpx
 import pytest
 
 from microshop.devtools.embedded_db import free_port
-from tests.deploy.support import DEPLOY
+from tests.deploy.support import DEPLOY, settings_class
 from tests.support.processes import ServiceProcess
 
 
@@ -69,6 +72,30 @@ def test_served_service_is_read_from_the_command_line(
     healthcheck: ModuleType, args: list[str], service: str | None
 ) -> None:
     assert healthcheck.served_service("\0".join(args).encode()) == service
+
+
+@pytest.mark.parametrize("service", ["auth", "products", "inventory"])
+def test_port_table_is_the_settings_port_field(healthcheck: ModuleType, service: str) -> None:
+    field = settings_class(service).model_fields["port"]
+    assert healthcheck.PORTS[service] == (*field.validation_alias.choices, field.default)
+
+
+def test_check_does_not_import_the_service(tmp_path: Path) -> None:
+    # Importing microshop costs seconds on a busy machine, beyond the HEALTHCHECK's timeout.
+    probe = (
+        "import pathlib, runpy, sys; check = runpy.run_path(sys.argv[1]);"
+        "check['main'](['/health'], pathlib.Path(sys.argv[2]));"
+        "print(sorted(name for name in sys.modules if name.startswith('microshop')))"
+    )
+    pid1 = cmdline(tmp_path, "microshop", "serve", "inventory")
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(DEPLOY / "healthcheck.py"), str(pid1)],
+        env={**os.environ, "INVENTORY_PORT": str(free_port())},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
 
 
 def test_live_service_passes_the_liveness_check(
