@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import scenarios
-from bench.data import load
+from bench.data import catalog_mix, load
 from bench.run import RESULTS
 from bench.system import BenchSystem, Workers, start_system
 from bench.wrk import run_wrk
@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = Workers(args.workers, args.workers, args.workers)
     with start_system(workers=workers, bcrypt_rounds=12, log_dir=raw_dir / "logs") as system:
         data = asyncio.run(load(system, carts=3000 if args.scenario == "checkout" else 0, accounts=0))
+        system.start_floor(catalog_mix(data))
         data_path = raw_dir / "data.txt"
         lines = data.checkout_tokens if args.scenario == "checkout" else [str(i) for i in data.plentiful_ids]
         data_path.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,99 @@
+"""The stock freshness probe: set a product's stock at Inventory, time until the catalog shows it.
+
+Every ~`interval` seconds it sets the probe product's absolute stock to a new figure
+(`PUT /api/inventory/{id}` with an admin token) and, from Inventory's answer on (the change is
+committed then), polls `GET /api/products/{id}` until the product shows that figure. The delay is
+the event's whole path: Inventory's outbox, the relay, NATS, Products' consumer, the read model.
+Every poll's `X-Stock-Lag` header (docs/events.md#freshness) is kept too.
+"""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bench.background import Background
+
+POLL_PAUSE = 0.005  # seconds between two polls of the product page
+GIVE_UP = 5.0  # seconds after which a change counts as not seen (and as that long)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile (`share` in 0..1) of `values`; 0 when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+@dataclass
+class FreshnessProbe(Background):
+    inventory_url: str
+    products_url: str
+    admin_token: str
+    product_id: int
+    base_stock: int  # figures set are base_stock + 1, + 2, ...: never below what the audit started from
+    interval: float = 0.1
+    delays_ms: list[float] = field(default_factory=list)
+    put_ms: list[float] = field(default_factory=list)
+    lags_s: list[float] = field(default_factory=list)
+    not_seen: int = 0
+    failed_writes: int = 0
+
+    def _seen(self, catalog: httpx.Client, figure: int) -> bool:
+        response = catalog.get(f"/api/products/{self.product_id}")
+        lag = response.headers.get("X-Stock-Lag")
+        if lag is not None:
+            self.lags_s.append(float(lag))
+        return response.status_code == 200 and response.json()["stock"] == figure
+
+    def _change(self, inventory: httpx.Client, catalog: httpx.Client, figure: int) -> None:
+        started = time.monotonic()
+        try:
+            written = inventory.put(f"/api/inventory/{self.product_id}", json={"stock": figure})
+        except httpx.HTTPError:
+            self.failed_writes += 1
+            return
+        committed = time.monotonic()
+        self.put_ms.append((committed - started) * 1000)
+        if written.status_code != 200:
+            self.failed_writes += 1
+            return
+        while not self._seen(catalog, figure):
+            if time.monotonic() - committed > GIVE_UP:
+                self.not_seen += 1
+                self.delays_ms.append(GIVE_UP * 1000)
+                return
+            time.sleep(POLL_PAUSE)
+        self.delays_ms.append((time.monotonic() - committed) * 1000)
+
+    def _run(self) -> None:
+        admin = {"Authorization": f"Bearer {self.admin_token}"}
+        with (
+            httpx.Client(base_url=self.inventory_url, headers=admin, timeout=10) as inventory,
+            httpx.Client(base_url=self.products_url, timeout=10) as catalog,
+        ):
+            figure = self.base_stock
+            while not self._stop.is_set():
+                started = time.monotonic()
+                figure += 1
+                self._change(inventory, catalog, figure)
+                self._stop.wait(max(0.0, started + self.interval - time.monotonic()))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "changes": len(self.delays_ms),
+            "not_seen_within_s": {"count": self.not_seen, "after_s": GIVE_UP},
+            "failed_writes": self.failed_writes,
+            "delay_ms": {
+                "p50": round(percentile(self.delays_ms, 0.5), 1),
+                "p99": round(percentile(self.delays_ms, 0.99), 1),
+                "max": round(max(self.delays_ms, default=0.0), 1),
+            },
+            "stock_lag_header_s": {
+                "seen": len(self.lags_s),
+                "p50": round(percentile(self.lags_s, 0.5), 3),
+                "p99": round(percentile(self.lags_s, 0.99), 3),
+            },
+            "write_ms": {"p50": round(percentile(self.put_ms, 0.5), 1), "p99": round(percentile(self.put_ms, 0.99), 1)},
+        }
