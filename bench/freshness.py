@@ -4,14 +4,19 @@ Every ~`interval` seconds it sets the probe product's absolute stock to a new fi
 (`PUT /api/inventory/{id}` with an admin token) and, from Inventory's answer on (the change is
 committed then), polls `GET /api/products/{id}` until the product shows that figure. The delay is
 the event's whole path: Inventory's outbox, the relay, NATS, Products' consumer, the read model.
-Every poll's `X-Stock-Lag` header (docs/events.md#freshness) is kept too.
+Every poll's `X-Stock-Lag` header (docs/events.md#freshness) is kept too. After the run,
+`stages` splits each delay where the event spent it: in Inventory's outbox (written → sent by the
+relay), on its way into the read model (sent → applied by Products' consumer, the product's
+`stock_updated_at`), and until the probe's next poll saw it.
 """
 
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench.background import Background
@@ -26,6 +31,15 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
+@dataclass(frozen=True)
+class Seen:
+    """One change the catalog showed: its figure, and when (epoch seconds) it was applied and seen."""
+
+    figure: int
+    applied: float  # the product's stock_updated_at: when Products' consumer stored it
+    seen: float
+
+
 @dataclass
 class FreshnessProbe(Background):
     inventory_url: str
@@ -37,15 +51,23 @@ class FreshnessProbe(Background):
     delays_ms: list[float] = field(default_factory=list)
     put_ms: list[float] = field(default_factory=list)
     lags_s: list[float] = field(default_factory=list)
+    poll_ms: list[float] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)
     not_seen: int = 0
     failed_writes: int = 0
 
     def _seen(self, catalog: httpx.Client, figure: int) -> bool:
+        started = time.monotonic()
         response = catalog.get(f"/api/products/{self.product_id}")
+        self.poll_ms.append((time.monotonic() - started) * 1000)
         lag = response.headers.get("X-Stock-Lag")
         if lag is not None:
             self.lags_s.append(float(lag))
-        return response.status_code == 200 and response.json()["stock"] == figure
+        if response.status_code != 200 or response.json()["stock"] != figure:
+            return False
+        applied = datetime.fromisoformat(response.json()["stock_updated_at"]).timestamp()
+        self.seen.append(Seen(figure, applied, time.time()))
+        return True
 
     def _change(self, inventory: httpx.Client, catalog: httpx.Client, figure: int) -> None:
         started = time.monotonic()
@@ -95,5 +117,39 @@ class FreshnessProbe(Background):
                 "p50": round(percentile(self.lags_s, 0.5), 3),
                 "p99": round(percentile(self.lags_s, 0.99), 3),
             },
-            "write_ms": {"p50": round(percentile(self.put_ms, 0.5), 1), "p99": round(percentile(self.put_ms, 0.99), 1)},
+            "write_ms": _p50_p99(self.put_ms),
+            "poll_ms": _p50_p99(self.poll_ms),  # one GET of the product page: the probe's resolution
         }
+
+
+def _p50_p99(values: Sequence[float]) -> dict[str, float]:
+    return {"p50": round(percentile(values, 0.5), 1), "p99": round(percentile(values, 0.99), 1)}
+
+
+STAGES_SQL = """
+SELECT (payload::jsonb -> 'data' ->> 'stock')::bigint AS stock, created_at, sent_at
+FROM inventory.outbox WHERE (payload::jsonb -> 'data' ->> 'product_id')::bigint = $1
+"""
+
+
+async def stages(dsn: str, product_id: int, seen: Sequence[Seen]) -> dict[str, dict[str, float]]:
+    """Where each seen change's delay went (ms, p50/p99): outbox → sent, sent → applied, applied → seen."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        events = {row["stock"]: row for row in await connection.fetch(STAGES_SQL, product_id)}
+    finally:
+        await connection.close()
+    relay, consume, show = [], [], []
+    for change in seen:
+        event = events.get(change.figure)
+        if event is None or event["sent_at"] is None:
+            continue
+        sent = event["sent_at"].timestamp()
+        relay.append((sent - event["created_at"].timestamp()) * 1000)
+        consume.append((change.applied - sent) * 1000)
+        show.append((change.seen - change.applied) * 1000)
+    return {
+        "outbox_to_sent": _p50_p99(relay),
+        "sent_to_applied": _p50_p99(consume),
+        "applied_to_seen": _p50_p99(show),
+    }

@@ -83,6 +83,10 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 delay["p99"] <= STOCK_VISIBLE_P99_MS,
             ),
             Row(scenario, "stock change visible, max ms", delay["max"]),
+            *(
+                Row(scenario, f"of which {stage.replace('_', ' ')}, p99 ms", value["p99"])
+                for stage, value in busy["freshness"]["stages_ms"].items()
+            ),
             Row(scenario, "X-Stock-Lag p50 ms", lag["p50"] * 1000),
             Row(scenario, "X-Stock-Lag p99 ms", lag["p99"] * 1000),
             *_audit_rows(scenario, busy["audit"]),

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from bench.data import HOT_PAGE, DataSet, audit, catalog_mix, order_counts, probe_id
-from bench.freshness import FreshnessProbe
+from bench.freshness import FreshnessProbe, stages
 from bench.logins import SteadyLogins
 from bench.pgbench import run_pgbench
 from bench.system import FLOOR_DATABASE, BenchSystem
@@ -271,6 +271,6 @@ def catalog_during_checkouts(system: BenchSystem, data: DataSet, plan: Plan) -> 
         "checkout": load,
         "orders": placed,
         "orders_per_s": _per_s(load.statuses.get("201", 0), load),
-        "freshness": probe.summary(),
+        "freshness": {**probe.summary(), "stages_ms": asyncio.run(stages(system.dsn, product, probe.seen))},
         "audit": asyncio.run(audit(system.dsn, data.initial_stock)),
     }
