@@ -1,15 +1,17 @@
 """The stock freshness probe: set a product's stock at Inventory, time until the catalog shows it.
 
 Every ~`interval` seconds it sets the probe product's absolute stock to a new figure
-(`PUT /api/inventory/{id}` with an admin token) and, from Inventory's answer on (the change is
-committed then), polls `GET /api/products/{id}` until the product shows that figure. The delay is
-the event's whole path: Inventory's outbox, the relay, NATS, Products' consumer, the read model.
-Every poll's `X-Stock-Lag` header (docs/events.md#freshness) is kept too. After the run,
-`stages` splits each delay where the event spent it: in Inventory's outbox (written → sent by the
-relay), on its way into the read model (sent → applied by Products' consumer, the product's
-`stock_updated_at`), and until the probe's next poll saw it.
+(`PUT /api/inventory/{id}` with an admin token), while it polls `GET /api/products/{id}` without
+pause; a change's delay runs from Inventory's answer (the change is committed then) to the end of
+the first poll that shows that figure or a newer one. The delay is the event's whole path:
+Inventory's outbox, the relay, NATS, Products' consumer, the read model. Every poll's
+`X-Stock-Lag` header (docs/events.md#freshness) is kept too. After the run, `stages` splits each
+delay where the event spent it: in Inventory's outbox (written → sent by the relay), on its way
+into the read model (sent → applied by Products' consumer, the product's `stock_updated_at`), and
+until the probe's next poll saw it.
 """
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +44,14 @@ class Seen:
 
 @dataclass
 class FreshnessProbe(Background):
+    """Writes a new figure every `interval` (one thread) while another polls the product page.
+
+    The two run apart, so a slow change does not hold the next one back: a poll that shows figure
+    F makes every change up to F visible (figures and versions only grow, so the catalog holds that
+    change or a newer one). A change the catalog showed before Inventory's answer reached the probe
+    counts 0 ms.
+    """
+
     inventory_url: str
     products_url: str
     admin_token: str
@@ -55,52 +65,81 @@ class FreshnessProbe(Background):
     seen: list[Seen] = field(default_factory=list)
     not_seen: int = 0
     failed_writes: int = 0
+    _pending: dict[int, float] = field(default_factory=dict)  # figure → when Inventory answered (monotonic)
+    _shown: int = 0  # the highest figure a poll has shown
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _seen(self, catalog: httpx.Client, figure: int) -> bool:
+    def _written(self, figure: int, committed: float) -> None:
+        with self._lock:
+            if figure <= self._shown:
+                self.delays_ms.append(0.0)
+            else:
+                self._pending[figure] = committed
+
+    def _poll(self, catalog: httpx.Client) -> None:
         started = time.monotonic()
-        response = catalog.get(f"/api/products/{self.product_id}")
-        self.poll_ms.append((time.monotonic() - started) * 1000)
+        try:
+            response = catalog.get(f"/api/products/{self.product_id}")
+        except httpx.HTTPError:
+            return
+        now = time.monotonic()
+        self.poll_ms.append((now - started) * 1000)
         lag = response.headers.get("X-Stock-Lag")
         if lag is not None:
             self.lags_s.append(float(lag))
-        if response.status_code != 200 or response.json()["stock"] != figure:
-            return False
-        applied = datetime.fromisoformat(response.json()["stock_updated_at"]).timestamp()
-        self.seen.append(Seen(figure, applied, time.time()))
-        return True
+        if response.status_code != 200:
+            return
+        body = response.json()
+        shown = int(body["stock"])
+        with self._lock:
+            if shown in self._pending:
+                applied = datetime.fromisoformat(body["stock_updated_at"]).timestamp()
+                self.seen.append(Seen(shown, applied, time.time()))
+            self._shown = max(self._shown, shown)
+            for figure, committed in list(self._pending.items()):
+                if figure <= shown:
+                    self.delays_ms.append((now - committed) * 1000)
+                    del self._pending[figure]
+                elif now - committed > GIVE_UP:
+                    self.not_seen += 1
+                    self.delays_ms.append(GIVE_UP * 1000)
+                    del self._pending[figure]
 
-    def _change(self, inventory: httpx.Client, catalog: httpx.Client, figure: int) -> None:
-        started = time.monotonic()
-        try:
-            written = inventory.put(f"/api/inventory/{self.product_id}", json={"stock": figure})
-        except httpx.HTTPError:
-            self.failed_writes += 1
-            return
-        committed = time.monotonic()
-        self.put_ms.append((committed - started) * 1000)
-        if written.status_code != 200:
-            self.failed_writes += 1
-            return
-        while not self._seen(catalog, figure):
-            if time.monotonic() - committed > GIVE_UP:
-                self.not_seen += 1
-                self.delays_ms.append(GIVE_UP * 1000)
-                return
-            time.sleep(POLL_PAUSE)
-        self.delays_ms.append((time.monotonic() - committed) * 1000)
+    def _watch(self, writer_done: threading.Event) -> None:
+        """Poll until the writer is done and every change it made was seen or given up on."""
+        with httpx.Client(base_url=self.products_url, timeout=10) as catalog:
+            while not writer_done.wait(POLL_PAUSE):
+                self._poll(catalog)
+            deadline = time.monotonic() + GIVE_UP + 1
+            while self._pending and time.monotonic() < deadline:
+                self._poll(catalog)
+                time.sleep(POLL_PAUSE)
+            self.not_seen += len(self._pending)  # only if the catalog stopped answering
+            self.delays_ms += [GIVE_UP * 1000] * len(self._pending)
 
     def _run(self) -> None:
+        writer_done = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(writer_done,), daemon=True)
+        watcher.start()
         admin = {"Authorization": f"Bearer {self.admin_token}"}
-        with (
-            httpx.Client(base_url=self.inventory_url, headers=admin, timeout=10) as inventory,
-            httpx.Client(base_url=self.products_url, timeout=10) as catalog,
-        ):
+        with httpx.Client(base_url=self.inventory_url, headers=admin, timeout=10) as inventory:
             figure = self.base_stock
             while not self._stop.is_set():
                 started = time.monotonic()
                 figure += 1
-                self._change(inventory, catalog, figure)
+                try:
+                    written = inventory.put(f"/api/inventory/{self.product_id}", json={"stock": figure})
+                except httpx.HTTPError:
+                    written = None
+                committed = time.monotonic()
+                self.put_ms.append((committed - started) * 1000)
+                if written is not None and written.status_code == 200:
+                    self._written(figure, committed)
+                else:
+                    self.failed_writes += 1
                 self._stop.wait(max(0.0, started + self.interval - time.monotonic()))
+        writer_done.set()
+        watcher.join()
 
     def summary(self) -> dict[str, Any]:
         return {
