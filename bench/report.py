@@ -45,9 +45,16 @@ def _audit_rows(scenario: str, audit: dict[str, Any]) -> list[Row]:
     ]
 
 
-def checkout_cpu_ms(load: LoadResult) -> float:
-    """CPU per checkout request in Products, Inventory and PostgreSQL (the CPU table's columns)."""
-    return round(sum(load.cpu_ms_per_request.get(name, 0.0) for name in ("products", "inventory", "postgres")), 2)
+def checkout_cpu_ms(checkout: dict[str, Any]) -> float:
+    """CPU per checkout in Products, Inventory and PostgreSQL (the CPU table's columns).
+
+    Per order the run started (every order row it created, completed or still pending at the end),
+    not per answer wrk counted: a slow run ends with many checkouts in flight, whose CPU is spent.
+    """
+    load: LoadResult = checkout["service"]
+    per_answer = sum(load.cpu_ms_per_request.get(name, 0.0) for name in ("products", "inventory", "postgres"))
+    started = sum(checkout["orders"].values()) or load.requests
+    return round(per_answer * load.requests / started, 2) if started else 0.0
 
 
 def rows(results: dict[str, Any]) -> list[Row]:
@@ -93,14 +100,14 @@ def rows(results: dict[str, Any]) -> list[Row]:
         ]
     if "checkout" in results:
         checkout = results["checkout"]
-        orders, pgbench, cpu = checkout["orders_per_s"], checkout["floor"], checkout_cpu_ms(checkout["service"])
+        orders, pgbench, cpu = checkout["orders_per_s"], checkout["floor"], checkout_cpu_ms(checkout)
         table += [
             Row("checkout", "orders/s", orders, pgbench.rps, "≥ 0.15× pgbench", orders >= 0.15 * pgbench.rps),
             Row("checkout", "p50 ms", checkout["service"].p50_ms, pgbench.p50_ms),
             Row("checkout", "p99 ms", checkout["service"].p99_ms, pgbench.p99_ms),
             Row(
                 "checkout",
-                "CPU ms per checkout (products + inventory + postgres)",
+                "CPU ms per order started (products + inventory + postgres)",
                 cpu,
                 None,
                 f"≤ {CPU_PER_ORDER_TARGET_MS}",
