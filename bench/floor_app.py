@@ -1,75 +1,150 @@
-"""The catalog page's floor: bare Starlette + asyncpg, no service hop, no ORM, no validation layer.
+"""The catalog's floor: bare Starlette + asyncpg, the service's own SQL, no ORM, no validation layer.
 
-It answers `GET /api/products?page=&page_size=` with the same JSON page as the products service
-(`{items, total, page, page_size}`, each item with `stock` and `stock_updated_at`), from the same
-SQL the service runs: the products joined with Products' stock read model, the total as a window
-count, one statement. Run under uvicorn with as many workers as the
-products service (bench/system.py); `FLOOR_DATABASE_DSN` names the database.
+It answers a fixed list of catalog paths (`FLOOR_PATHS_FILE`, one a line: listings with any
+page, sort, search, price range or feature filter, and product pages `/api/products/{id}`). At
+startup each worker compiles every path's statement once with the products service's own code —
+`ProductQuery` and `parse_feature_filters` read the query string, `listing_conditions` and
+`LISTED.where(...).order_by(ORDERINGS[sort])` build the statement, and the window count, offset and
+limit go on as `paginate_rows` puts them; a product page is `LISTED.where(id, not archived)` —
+with the asyncpg dialect, and keeps the SQL text and its positional arguments. Per request it
+only runs that SQL on a pooled asyncpg connection and serializes the rows into the service's JSON
+(`{items, total, page, page_size}`, or one product). A path not in the list answers 404.
+
+Run under uvicorn with as many workers as the products service (bench/system.py);
+`FLOOR_DATABASE_DSN` names the database.
 """
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
+from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-PRODUCTS_SQL = """
-SELECT p.id, p.name, p.description, p.price, p.image_url, p.features, p.created_at, p.updated_at,
-       s.stock, s.updated_at AS stock_updated_at, count(*) OVER () AS total
-FROM products.products p
-LEFT OUTER JOIN products.stock_levels s ON p.id = s.product_id
-WHERE p.archived_at IS NULL
-ORDER BY p.created_at DESC, p.id DESC
-LIMIT $1 OFFSET $2
-"""
+from microshop.products.catalog.models import Product
+from microshop.products.catalog.repository import LISTED, ORDERINGS, listing_conditions
+from microshop.products.catalog.schemas import FEATURE_PREFIX, ProductQuery, parse_feature_filters
+
+LISTING = "/api/products"
+_DIALECT = asyncpg_dialect()
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One path's SQL; a listing also keeps its page and the count for a page past the end."""
+
+    query: Compiled
+    page: int = 0  # 0: a product page
+    page_size: int = 0
+    count: Compiled | None = None
+
+
+def _compile(statement: Select[Any]) -> Compiled:
+    """SQL text and positional arguments as the service's asyncpg dialect sends them."""
+    compiled = statement.compile(dialect=_DIALECT)
+    params = compiled.construct_params()
+    # What the dialect applies to each value before asyncpg sends it (JSONB: the JSON text).
+    processors: Mapping[str, Callable[[Any], Any]] = cast(Any, compiled)._bind_processors
+    names = compiled.positiontup or []
+    args = tuple(processors[name](params[name]) if name in processors else params[name] for name in names)
+    return Compiled(compiled.string, args)
+
+
+def statement_for(path: str) -> Statement:
+    """A catalog path → its statement, built by the service's own functions."""
+    parts = urlsplit(path)
+    if parts.path != LISTING:
+        product_id = int(parts.path.removeprefix(LISTING + "/"))
+        return Statement(_compile(LISTED.where(Product.id == product_id, Product.archived_at.is_(None))))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    features = parse_feature_filters(pairs)
+    query = ProductQuery.model_validate({name: value for name, value in pairs if not name.startswith(FEATURE_PREFIX)})
+    conditions = listing_conditions(
+        q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
+    )
+    listed = LISTED.where(and_(*conditions)).order_by(*ORDERINGS[query.sort])
+    # As common/pagination.py's paginate_rows: the total as a window count, then offset and limit.
+    counted = listed.add_columns(func.count().over().label("total_rows")).offset(query.offset).limit(query.page_size)
+    count = select(func.count()).select_from(listed.order_by(None).subquery())
+    return Statement(_compile(counted), query.page, query.page_size, _compile(count))
+
+
+def compile_paths(paths: Iterable[str]) -> dict[str, Statement]:
+    return {path: statement_for(path) for path in paths}
+
+
+def _listed_paths() -> dict[str, Statement]:
+    """The paths of `FLOOR_PATHS_FILE`, compiled (once, at startup)."""
+    with open(os.environ["FLOOR_PATHS_FILE"], encoding="utf-8") as paths:
+        return compile_paths(line.strip() for line in paths if line.strip())
 
 
 def _instant(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
+def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
 
 
-def _int_param(request: Request, name: str, default: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= high else None
+def _item(row: asyncpg.Record) -> dict[str, Any]:
+    price: Decimal = row["price"]
+    updated = row["stock_updated_at"]
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "price": f"{price.quantize(Decimal('0.01'))}",
+        "image_url": row["image_url"],
+        "features": row["features"],
+        "stock": row["stock"],
+        "stock_updated_at": _instant(updated) if updated is not None else None,
+        "created_at": _instant(row["created_at"]),
+        "updated_at": _instant(row["updated_at"]),
+    }
 
 
-async def list_products(request: Request) -> Response:
-    page, page_size = _int_param(request, "page", 1, 100_000), _int_param(request, "page_size", 20, 100)
-    if page is None or page_size is None:
-        return _json({"error": {"code": "validation_error", "message": "Invalid page or page_size"}}, 422)
-    pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as connection:
-        rows = await connection.fetch(PRODUCTS_SQL, page_size, (page - 1) * page_size)
-    items = [
-        {
-            "id": row["id"],
-            "name": row["name"],
-            "description": row["description"],
-            "price": str(row["price"]),
-            "image_url": row["image_url"],
-            "features": row["features"],
-            "stock": row["stock"] or 0,
-            "stock_updated_at": _instant(row["stock_updated_at"]) if row["stock_updated_at"] else None,
-            "created_at": _instant(row["created_at"]),
-            "updated_at": _instant(row["updated_at"]),
-        }
-        for row in rows
-    ]
-    total = rows[0]["total"] if rows else 0
-    return _json({"items": items, "total": total, "page": page, "page_size": page_size})
+def _not_listed(path: str) -> Response:
+    return _json({"error": {"code": "not_found", "message": f"{path} is not in the floor's list"}}, 404)
+
+
+async def catalog(request: Request) -> Response:
+    query = request.url.query
+    path = f"{request.url.path}?{query}" if query else request.url.path
+    statement: Statement | None = request.app.state.statements.get(path)
+    if statement is None:
+        return _not_listed(path)
+    async with request.app.state.pool.acquire() as connection:
+        rows = await connection.fetch(statement.query.sql, *statement.query.args)
+        if statement.count is None:  # a product page
+            if not rows:
+                return _json({"error": {"code": "product_not_found", "message": "Product not found"}}, 404)
+            return _json(_item(rows[0]))
+        if rows:
+            total = rows[0]["total_rows"]
+        elif statement.page > 1:  # past the end: the count alone, as paginate_rows does
+            total = await connection.fetchval(statement.count.sql, *statement.count.args)
+        else:
+            total = 0
+    items = [_item(row) for row in rows]
+    return _json({"items": items, "total": total, "page": statement.page, "page_size": statement.page_size})
 
 
 async def ready(request: Request) -> Response:
@@ -79,11 +154,13 @@ async def ready(request: Request) -> Response:
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # Arguments arrive as JSON text (the dialect's bind processors made them); results are parsed.
+    await connection.set_type_codec("jsonb", encoder=str, decoder=json.loads, schema="pg_catalog")
 
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    app.state.statements = _listed_paths()
     size = int(os.environ.get("FLOOR_POOL_SIZE", "10"))
     dsn = os.environ["FLOOR_DATABASE_DSN"]
     app.state.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, init=_init_connection)
@@ -93,4 +170,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await app.state.pool.close()
 
 
-app = Starlette(routes=[Route("/api/products", list_products), Route("/ready", ready)], lifespan=lifespan)
+app = Starlette(
+    routes=[Route(LISTING, catalog), Route(LISTING + "/{product_id:int}", catalog), Route("/ready", ready)],
+    lifespan=lifespan,
+)

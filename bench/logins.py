@@ -1,15 +1,17 @@
 """A steady background of logins (open loop: one every 1/rate seconds, whatever the answers take)."""
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
 
+from bench.background import Background
+from bench.freshness import percentile
+
 
 @dataclass
-class SteadyLogins:
+class SteadyLogins(Background):
     """Logs the accounts in, in turn, at `rate` per second until stopped."""
 
     auth_url: str
@@ -17,21 +19,12 @@ class SteadyLogins:
     rate: float = 2.0
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
     _started: float = 0.0
     _elapsed: float = 0.0
 
     def __enter__(self) -> "SteadyLogins":
-        self._thread = threading.Thread(target=self._run, daemon=True)
         self._started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join()
+        return super().__enter__()
 
     def _login(self, client: httpx.Client, n: int) -> None:
         email, password = self.accounts[n % len(self.accounts)]
@@ -59,8 +52,7 @@ class SteadyLogins:
         return sum(self.statuses.values())
 
     def summary(self) -> dict[str, object]:
-        ordered = sorted(self.latencies_ms)
-        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else 0.0
+        p99 = percentile(self.latencies_ms, 0.99)
         return {
             "target_rate": self.rate,
             "logins": self.sent,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import scenarios
-from bench.data import load
+from bench.data import catalog_mix, load
 from bench.run import RESULTS
 from bench.system import BenchSystem, Workers, start_system
 from bench.wrk import run_wrk
@@ -31,9 +31,10 @@ def _target(system: BenchSystem, service: str) -> int:
 
 
 def _load(system: BenchSystem, scenario: str, data_path: Path, plan: scenarios.Plan) -> None:
-    url = {"catalog": system.products.url, "checkout": system.products.url}.get(scenario, system.inventory.url)
+    url = system.inventory.url if scenario == "reservations" else system.products.url
     script, args = {
         "catalog": ("get.lua", [scenarios.CATALOG_PATH]),
+        "mix": ("get_list.lua", [str(data_path)]),
         "checkout": ("checkout.lua", [str(data_path), "1", "profile"]),
         "reservations": ("reserve.lua", [str(data_path), system.tokens.service(), "profile"]),
     }[scenario]
@@ -117,7 +118,7 @@ def summarize(raw: Path, top: int = 20) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=["catalog", "checkout", "reservations"], default="catalog")
+    parser.add_argument("--scenario", choices=["catalog", "mix", "checkout", "reservations"], default="catalog")
     parser.add_argument("--service", choices=["products", "inventory", "auth", "floor"], default="products")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=float, default=15)
@@ -129,8 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     workers = Workers(args.workers, args.workers, args.workers)
     with start_system(workers=workers, bcrypt_rounds=12, log_dir=raw_dir / "logs") as system:
         data = asyncio.run(load(system, carts=3000 if args.scenario == "checkout" else 0, accounts=0))
+        system.start_floor(catalog_mix(data))
         data_path = raw_dir / "data.txt"
-        lines = data.checkout_tokens if args.scenario == "checkout" else [str(i) for i in data.plentiful_ids]
+        lines = {
+            "checkout": data.checkout_tokens,
+            "mix": catalog_mix(data),
+            "reservations": [str(i) for i in data.plentiful_ids],
+        }.get(args.scenario, [])
         data_path.write_text("\n".join(lines) + "\n")
         run_wrk(url=system.products.url, script="get.lua", args=[scenarios.CATALOG_PATH], connections=8,
                 duration=2, raw_dir=raw_dir, label="profile-warmup")  # fmt: skip

@@ -19,11 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from bench import scenarios
-from bench.data import PRODUCTS, load
+from bench.data import PRODUCTS, catalog_mix, load
 from bench.system import Workers, start_system
 from bench.wrk import WrkMissing, require_wrk
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# In the order they run; "paced" (the catalog beside logins) takes its pace from "catalog", so runs it too.
+SCENARIOS = ("catalog", "mix", "inventory-stopped", "paced", "logins", "reservations", "checkout", "busy")
+
+
+def _scenarios(text: str) -> tuple[str, ...]:
+    asked = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = asked - set(SCENARIOS)
+    if unknown or not asked:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(SCENARIOS)} (unknown: {', '.join(sorted(unknown))})")
+    if "paced" in asked:
+        asked.add("catalog")
+    return tuple(name for name in SCENARIOS if name in asked)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -35,6 +47,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections / pgbench clients")
     parser.add_argument("--login-connections", type=int, default=4, help="wrk connections for the login run")
     parser.add_argument("--carts", type=int, default=2000, help="carts prepared for the checkout run")
+    parser.add_argument(
+        "--busy-carts", type=int, default=1000, help="more carts, checked out beside the catalog mix (default 1000)"
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=_scenarios,
+        default=SCENARIOS,
+        help=f"a comma-separated subset to run, e.g. catalog,mix (default: all of {','.join(SCENARIOS)})",
+    )
     parser.add_argument("--accounts", type=int, default=4, help="verified accounts for the login runs")
     parser.add_argument("--bcrypt-rounds", type=int, default=12, help="auth's BCRYPT_ROUNDS (default 12)")
     parser.add_argument("--log-level", default="INFO", help="the services' LOG_LEVEL (make run: INFO)")
@@ -76,18 +97,31 @@ def measure(args: argparse.Namespace, raw_dir: Path) -> dict[str, Any]:
     with start_system(
         workers=workers, bcrypt_rounds=args.bcrypt_rounds, log_dir=raw_dir / "logs", log_level=args.log_level
     ) as system:
-        scenarios._say(f"loading {PRODUCTS} products, {args.carts} carts, {args.accounts} accounts via the APIs")
-        data = asyncio.run(load(system, carts=args.carts, accounts=args.accounts))
-        catalog = scenarios.catalog(system, plan)
-        results: dict[str, Any] = {
-            "catalog": catalog,
-            "catalog_under_logins": scenarios.catalog_under_logins(
-                system, data, plan, catalog_rps=catalog["service"].rps
-            ),
-            "logins": scenarios.logins(system, data, plan),
-            "reservations": scenarios.reservations(system, data, plan),
-            "checkout": scenarios.checkout(system, data, plan),
-        }
+        chosen = args.scenarios
+        carts = args.carts if "checkout" in chosen else 0
+        busy_carts = args.busy_carts if "busy" in chosen else 0
+        accounts = args.accounts if {"paced", "logins"} & set(chosen) else 0
+        scenarios._say(f"loading {PRODUCTS} products, {carts} + {busy_carts} carts, {accounts} accounts via the APIs")
+        data = asyncio.run(load(system, carts=carts, accounts=accounts, busy_carts=busy_carts))
+        system.start_floor(catalog_mix(data))
+        results: dict[str, Any] = {}
+        if "catalog" in chosen:
+            results["catalog"] = scenarios.catalog(system, plan)
+        if "mix" in chosen:
+            results["catalog_mix"] = scenarios.catalog_mix_run(system, data, plan)
+        if "inventory-stopped" in chosen:
+            results["inventory_stopped"] = scenarios.catalog_inventory_stopped(system, plan)
+        if "paced" in chosen:
+            rps = results["catalog"]["service"].rps
+            results["catalog_under_logins"] = scenarios.catalog_under_logins(system, data, plan, catalog_rps=rps)
+        if "logins" in chosen:
+            results["logins"] = scenarios.logins(system, data, plan)
+        if "reservations" in chosen:
+            results["reservations"] = scenarios.reservations(system, data, plan)
+        if "checkout" in chosen:
+            results["checkout"] = scenarios.checkout(system, data, plan)
+        if "busy" in chosen:
+            results["catalog_during_checkouts"] = scenarios.catalog_during_checkouts(system, data, plan)
     results["run"] = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "elapsed_s": round(time.monotonic() - started, 1),
@@ -103,7 +137,9 @@ def measure(args: argparse.Namespace, raw_dir: Path) -> dict[str, Any]:
         "login_connections": args.login_connections,
         "duration_s": args.duration,
         "products": PRODUCTS,
-        "carts": args.carts,
+        "carts": carts,
+        "busy_carts": busy_carts,
+        "scenarios": list(chosen),
         "accounts": args.accounts,
         "bcrypt_rounds": args.bcrypt_rounds,
         "log_level": args.log_level,

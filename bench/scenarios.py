@@ -2,19 +2,22 @@
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.data import DataSet, audit, order_counts
+from bench.data import HOT_PAGE, DataSet, audit, catalog_mix, order_counts, probe_id
+from bench.freshness import FreshnessProbe, stages
 from bench.logins import SteadyLogins
 from bench.pgbench import run_pgbench
 from bench.system import FLOOR_DATABASE, BenchSystem
 from bench.wrk import LoadResult, run_wrk
 
-CATALOG_PATH = "/api/products?page_size=20"
+CATALOG_PATH = HOT_PAGE
+BUSY_CONNECTIONS = 16  # per side in the catalog-during-checkouts run: checkouts and the catalog mix
 PACED_CONNECTIONS = 8
 PACED_LOAD = 0.5  # share of the measured catalog throughput offered in the p99-with-logins runs
 
@@ -31,31 +34,94 @@ def _say(message: str) -> None:
     print(f"bench: {message}", flush=True)
 
 
-def _page_summary(url: str) -> list[tuple[Any, ...]]:
-    body = httpx.get(f"{url}{CATALOG_PATH}", timeout=10).json()
-    return [(i["id"], i["name"], i["price"], i["stock"], i["features"]) for i in body["items"]]
+def _summary(client: httpx.Client, path: str) -> tuple[Any, ...]:
+    """What must be equal between service and floor: status, and per item id, name, price, stock, features."""
+    response = client.get(path)
+    if response.status_code != 200:
+        return (response.status_code,)
+    body = response.json()
+    items = body.get("items", [body])
+    rows = tuple((i["id"], i["name"], i["price"], i["stock"], i["features"]) for i in items)
+    return (200, body.get("total"), rows)
+
+
+def _compare(system: BenchSystem, paths: list[str]) -> tuple[list[str], int]:
+    """Paths whose answers differ between service and floor, and how many items they answered in all."""
+    differ, items = [], 0
+    with (
+        httpx.Client(base_url=system.products.url, timeout=10) as service,
+        httpx.Client(base_url=system.floor.url, timeout=10) as floor,
+    ):
+        for path in paths:
+            mine, bare = _summary(service, path), _summary(floor, path)
+            items += len(mine[2]) if len(mine) == 3 else 0
+            if mine != bare or mine[0] != 200:
+                differ.append(path)
+    return differ, items
+
+
+def _beside_floor(
+    system: BenchSystem, plan: Plan, *, name: str, script: str, args: list[str], warmup: float = 2
+) -> dict[str, LoadResult]:
+    """The same load on the floor app, then on the products service (each after a short warm-up)."""
+    results = {}
+    for side, url in (("floor", system.floor.url), ("service", system.products.url)):
+        run_wrk(url=url, script=script, args=args, connections=plan.connections, duration=warmup,
+                raw_dir=plan.raw_dir, label=f"{name}-{side}-warmup")  # fmt: skip
+        _say(f"{name}, {side} ({plan.duration:g}s)")
+        results[side] = run_wrk(
+            url=url,
+            script=script,
+            args=args,
+            connections=plan.connections,
+            duration=plan.duration,
+            raw_dir=plan.raw_dir,
+            label=f"{name}-{side}",
+            watch=system.cpu_roots(),
+        )
+    return results
 
 
 def catalog(system: BenchSystem, plan: Plan) -> dict[str, Any]:
     """The first catalog page: products service vs the bare floor app, closed loop, same connections."""
-    service, floor = _page_summary(system.products.url), _page_summary(system.floor.url)
-    same = service == floor and len(service) == 20 and all(row[3] is not None for row in service)
-    results: dict[str, Any] = {"same_page": same, "items": len(service)}
-    for name, url in (("floor", system.floor.url), ("service", system.products.url)):
-        run_wrk(url=url, script="get.lua", args=[CATALOG_PATH], connections=plan.connections, duration=2,
-                raw_dir=plan.raw_dir, label=f"catalog-{name}-warmup")  # fmt: skip
-        _say(f"catalog page, {name} ({plan.duration:g}s)")
-        results[name] = run_wrk(
-            url=url,
-            script="get.lua",
-            args=[CATALOG_PATH],
-            connections=plan.connections,
-            duration=plan.duration,
-            raw_dir=plan.raw_dir,
-            label=f"catalog-{name}",
-            watch=system.cpu_roots(),
-        )
-    return results
+    differ, items = _compare(system, [CATALOG_PATH])
+    results: dict[str, Any] = {"same_page": not differ and items == 20, "items": items}
+    return {**results, **_beside_floor(system, plan, name="catalog", script="get.lua", args=[CATALOG_PATH])}
+
+
+def _mix_file(data: DataSet, plan: Plan) -> Path:
+    path = plan.raw_dir / "catalog-mix.txt"
+    path.write_text("".join(f"{line}\n" for line in catalog_mix(data)))
+    return path
+
+
+def catalog_mix_run(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
+    """The catalog mix (bench/data.py catalog_mix), walked round-robin, service vs floor on the same list."""
+    paths = catalog_mix(data)
+    differ, items = _compare(system, paths)
+    _say(f"catalog mix: {len(paths)} paths, {len(paths) - len(differ)} answered alike by service and floor")
+    mix = _beside_floor(system, plan, name="catalog-mix", script="get_list.lua", args=[str(_mix_file(data, plan))])
+    return {"paths": len(paths), "items": items, "differ": differ, "same": not differ, **mix}
+
+
+def catalog_inventory_stopped(system: BenchSystem, plan: Plan) -> dict[str, Any]:
+    """The hot page with Inventory up, then with it stopped; Inventory is started again (and ready) after."""
+
+    def hot_page(label: str) -> LoadResult:
+        return run_wrk(url=system.products.url, script="get.lua", args=[CATALOG_PATH], connections=plan.connections,
+                       duration=plan.duration, raw_dir=plan.raw_dir, label=label, watch=system.cpu_roots())  # fmt: skip
+
+    _say(f"catalog page, Inventory up ({plan.duration:g}s)")
+    up = hot_page("catalog-inventory-up")
+    system.inventory.stop()
+    try:
+        differ, _ = _compare(system, [CATALOG_PATH])
+        _say(f"catalog page, Inventory stopped ({plan.duration:g}s)")
+        down = hot_page("catalog-inventory-stopped")
+    finally:
+        _say("starting Inventory again")
+        system.restart("inventory")
+    return {"up": up, "stopped": down, "same_page_while_stopped": not differ}
 
 
 def catalog_under_logins(
@@ -115,25 +181,38 @@ def reservations(system: BenchSystem, data: DataSet, plan: Plan) -> LoadResult:
     )
 
 
-def checkout(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
-    """Every prepared cart checked out once (or until the time is up), then pgbench's floor."""
-    path = plan.raw_dir / "checkout-tokens.txt"
-    path.write_text("".join(f"{token}\n" for token in data.checkout_tokens))
+def _checkouts(
+    system: BenchSystem, plan: Plan, tokens: list[str], *, label: str, connections: int, watch: bool
+) -> tuple[LoadResult, dict[str, int]]:
+    """Each token's cart checked out once (or until the time is up); the run and the orders it placed."""
+    path = plan.raw_dir / f"{label}-tokens.txt"
+    path.write_text("".join(f"{token}\n" for token in tokens))
     before = asyncio.run(order_counts(system.dsn))
-    _say(f"checkout end to end, {len(data.checkout_tokens)} prepared carts (up to {plan.duration:g}s)")
     load = run_wrk(
         url=system.products.url,
         script="checkout.lua",
         args=[str(path), "1", f"bench-{uuid.uuid4().hex[:8]}"],
-        connections=plan.connections,
+        connections=connections,
         duration=plan.duration,
         raw_dir=plan.raw_dir,
-        label="checkout",
-        watch=system.cpu_roots(),
+        label=label,
+        watch=system.cpu_roots() if watch else None,
         timeout=30,
     )
     after = asyncio.run(order_counts(system.dsn))
-    placed = {status: after.get(status, 0) - before.get(status, 0) for status in after}
+    return load, {status: after.get(status, 0) - before.get(status, 0) for status in after}
+
+
+def _per_s(count: int, load: LoadResult) -> float:
+    return round(count / load.duration_s, 1) if load.duration_s else 0.0
+
+
+def checkout(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
+    """Every prepared cart checked out once (or until the time is up), then pgbench's floor."""
+    _say(f"checkout end to end, {len(data.checkout_tokens)} prepared carts (up to {plan.duration:g}s)")
+    load, placed = _checkouts(
+        system, plan, data.checkout_tokens, label="checkout", connections=plan.connections, watch=True
+    )
     answered = sum(n for status, n in load.statuses.items() if status != "200")  # 200: /health after the carts
     completed = load.statuses.get("201", 0)  # orders the clients saw placed within the run
     _say(f"pgbench floor for checkout ({plan.duration:g}s)")
@@ -149,8 +228,49 @@ def checkout(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
     return {
         "service": load,
         "orders": placed,
-        "orders_per_s": round(completed / load.duration_s, 1) if load.duration_s else 0.0,
-        "attempts_per_s": round(answered / load.duration_s, 1) if load.duration_s else 0.0,
+        "orders_per_s": _per_s(completed, load),
+        "attempts_per_s": _per_s(answered, load),
         "floor": floor,
+        "audit": asyncio.run(audit(system.dsn, data.initial_stock)),
+    }
+
+
+def catalog_during_checkouts(system: BenchSystem, data: DataSet, plan: Plan) -> dict[str, Any]:
+    """Checkouts and the catalog mix at once (16 connections each), and the stock freshness probe beside them."""
+    product = probe_id(data)
+    mix = _mix_file(data, plan)
+    probe = FreshnessProbe(
+        inventory_url=system.inventory.url,
+        products_url=system.products.url,
+        admin_token=system.tokens.admin(1),
+        product_id=product,
+        base_stock=data.initial_stock[product],
+    )
+    _say(
+        f"catalog mix during checkouts ({len(data.busy_tokens)} carts), {BUSY_CONNECTIONS} connections each, "
+        f"stock probe on product {product} ({plan.duration:g}s)"
+    )
+    with probe, ThreadPoolExecutor(max_workers=2) as pool:
+        checkouts = pool.submit(
+            _checkouts, system, plan, data.busy_tokens, label="busy-checkout", connections=BUSY_CONNECTIONS, watch=False
+        )
+        catalog = pool.submit(
+            run_wrk,
+            url=system.products.url,
+            script="get_list.lua",
+            args=[str(mix)],
+            connections=BUSY_CONNECTIONS,
+            duration=plan.duration,
+            raw_dir=plan.raw_dir,
+            label="busy-catalog-mix",
+        )
+        load, placed = checkouts.result()
+        catalog_load = catalog.result()
+    return {
+        "catalog": catalog_load,
+        "checkout": load,
+        "orders": placed,
+        "orders_per_s": _per_s(load.statuses.get("201", 0), load),
+        "freshness": {**probe.summary(), "stages_ms": asyncio.run(stages(system.dsn, product, probe.seen))},
         "audit": asyncio.run(audit(system.dsn, data.initial_stock)),
     }

@@ -3,7 +3,9 @@
 A fresh embedded PostgreSQL (the `pgserver` wheel) on a free port, two databases migrated by the
 services' own migrations (`microshop_bench` for the services, `microshop_floor` for pgbench), a
 real SMTP server for verification codes, auth, inventory and products via `microshop serve`, and
-the bare Starlette floor app (bench/floor_app.py), each with the worker count asked for.
+the bare Starlette floor app (bench/floor_app.py), each with the worker count asked for. The floor
+app starts once the data is in (`BenchSystem.start_floor`): it compiles the catalog paths it
+answers, and some of them name products by id.
 """
 
 import asyncio
@@ -62,9 +64,19 @@ class BenchSystem:
     def floor_dsn(self) -> str:
         return self.postgres.url(database=FLOOR_DATABASE)
 
+    def start_floor(self, paths: list[str]) -> None:
+        """Start the floor app answering these catalog paths (it compiles them at startup)."""
+        Path(self.floor.env["FLOOR_PATHS_FILE"]).write_text("".join(f"{path}\n" for path in paths))
+        self.floor.start(timeout=STARTUP_TIMEOUT)
+
+    def restart(self, name: str) -> None:
+        """Start a stopped service again on its port and wait until it is ready."""
+        getattr(self, name).start(timeout=STARTUP_TIMEOUT)
+
     def cpu_roots(self) -> dict[str, int]:
         """Process ids whose trees' CPU time is measured per run: each service, the floor app, PostgreSQL."""
-        roots = {name: getattr(self, name).process.pid for name in ("products", "inventory", "auth", "floor")}
+        names = ("products", "inventory", "auth", "floor")
+        roots = {name: process.pid for name in names if (process := getattr(self, name).process) is not None}
         roots["postgres"] = int((self.postgres.data_dir / "postmaster.pid").read_text().split()[0])
         return roots
 
@@ -78,7 +90,7 @@ async def _create_databases(admin_dsn: str) -> None:
         await connection.close()
 
 
-def _floor_process(*, dsn: str, workers: int, pool_size: int, log_dir: Path) -> ServiceProcess:
+def _floor_process(*, dsn: str, workers: int, pool_size: int, log_dir: Path, paths_file: Path) -> ServiceProcess:
     """The bare Starlette + asyncpg catalog page under uvicorn, as the services run (uvloop, httptools)."""
     port = free_port()
     argv = [
@@ -97,7 +109,7 @@ def _floor_process(*, dsn: str, workers: int, pool_size: int, log_dir: Path) -> 
         "warning",
         "--no-server-header",
     ]
-    env = {"FLOOR_DATABASE_DSN": dsn, "FLOOR_POOL_SIZE": str(pool_size)}
+    env = {"FLOOR_DATABASE_DSN": dsn, "FLOOR_POOL_SIZE": str(pool_size), "FLOOR_PATHS_FILE": str(paths_file)}
     return ServiceProcess("floor", argv, env=env, port=port, log_dir=log_dir)
 
 
@@ -170,9 +182,13 @@ def start_system(
         )
         processes.append(products.start(timeout=STARTUP_TIMEOUT))
         floor = _floor_process(
-            dsn=postgres.url(database=DATABASE), workers=workers.products, pool_size=pool_size, log_dir=log_dir
+            dsn=postgres.url(database=DATABASE),
+            workers=workers.products,
+            pool_size=pool_size,
+            log_dir=log_dir,
+            paths_file=log_dir / "floor-paths.txt",
         )
-        processes.append(floor.start(timeout=STARTUP_TIMEOUT))
+        processes.append(floor)  # started by BenchSystem.start_floor
         yield BenchSystem(postgres, auth, inventory, products, floor, mailbox, tokens, bcrypt_rounds, workers)
     finally:
         for process in reversed(processes):
