@@ -182,6 +182,14 @@ async def stock_lag(client: httpx.AsyncClient) -> float:
 BROKER_DOWN_SECONDS = 10
 
 
+async def metric(client: httpx.AsyncClient, url: str, series: str) -> float:
+    """One series' value from a service's /metrics."""
+    text = (await client.get(f"{url}/metrics")).text
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(series + " ")]
+    assert values, f"{series} not in {url}/metrics"
+    return values[0]
+
+
 async def test_writes_while_the_broker_is_down_reach_the_read_model_once_it_is_back(shop: Shop) -> None:
     """The broker stopped for 10 s during 100 checkouts and admin stock edits."""
     products = await shop.create_products([5, 8, 3, 12, 6])
@@ -206,6 +214,15 @@ async def test_writes_while_the_broker_is_down_reach_the_read_model_once_it_is_b
             assert await shop.unsent() > 0  # the events wait in the outbox
             # The catalog still answers, from the read model, and says how stale it may be.
             assert await stock_lag(client) >= BROKER_DOWN_SECONDS - 3
+            # /metrics tells the outage too: the outbox piles up, the consumer falls behind.
+            inventory = await metric(
+                client, shop.system.inventory.url, 'microshop_outbox_unsent{outbox="inventory.outbox"}'
+            )
+            assert inventory > 0
+            age = 'microshop_outbox_oldest_unsent_seconds{outbox="inventory.outbox"}'
+            assert await metric(client, shop.system.inventory.url, age) >= BROKER_DOWN_SECONDS - 5
+            behind = 'microshop_events_consumer_behind_seconds{consumer="products-stock-levels"}'
+            assert await metric(client, shop.system.products.url, behind) >= BROKER_DOWN_SECONDS - 5
         finally:
             await asyncio.to_thread(shop.broker.start)
         await shop.converged()

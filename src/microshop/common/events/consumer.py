@@ -48,18 +48,25 @@ class Handler(Protocol):
     def __call__(self, session: AsyncSession, *, event: Event) -> Awaitable[None]: ...
 
 
+class BatchHandler(Protocol):
+    """Applies the events of one fetch together, in the transaction of `session` (one statement, say)."""
+
+    def __call__(self, session: AsyncSession, *, events: Sequence[Event]) -> Awaitable[None]: ...
+
+
 APPLIED = Counter("microshop_events_applied_total", "Events a consumer applied", ["consumer"])
 DUPLICATES = Counter("microshop_events_duplicates_total", "Events a consumer had applied already", ["consumer"])
 REDELIVERIES = Counter("microshop_events_redeliveries_total", "Events delivered again after a failure", ["consumer"])
 DEAD_LETTERS = Counter("microshop_events_dead_letters_total", "Events a consumer gave up on", ["consumer"])
+# livemax: the largest figure among the workers alive now (a dead worker's last value goes with it).
 LAG = Gauge(
-    "microshop_events_consumer_lag", "Events not yet delivered to a consumer", ["consumer"], multiprocess_mode="max"
+    "microshop_events_consumer_lag", "Events not yet delivered to a consumer", ["consumer"], multiprocess_mode="livemax"
 )
 BEHIND = Gauge(
     "microshop_events_consumer_behind_seconds",
     "Age of the oldest event a consumer knows of and has not applied (0: caught up)",
     ["consumer"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 
 
@@ -121,6 +128,9 @@ class Subscription:
     max_deliver: int = 5
     ack_wait_seconds: float = 30.0
     batch_size: int = 100
+    # For a handler idempotent by itself (`processed` None): the events of a fetch in one call. Fewer
+    # round trips per event, and rows locked in an order of the handler's choosing, not the stream's.
+    batch_handler: BatchHandler | None = None
 
 
 async def apply(
@@ -129,6 +139,9 @@ async def apply(
     """Run the handler on each event, all in one transaction of their own; False for one applied before."""
     applied = []
     async with sessionmaker.begin() as session:
+        if subscription.batch_handler is not None and subscription.processed is None:
+            await subscription.batch_handler(session, events=events)
+            return [True] * len(events)
         for event in events:
             if subscription.processed is not None:
                 first_time = await session.scalar(
@@ -300,9 +313,10 @@ class Consumer:
         return True
 
     async def _measure_lag(self, js: JetStreamContext) -> None:
+        # How far behind is known locally, so it is reported while the broker is away too.
+        BEHIND.labels(consumer=self.subscription.durable).set(self.freshness.seconds())
         try:
             info = await js.consumer_info(self.stream, self.subscription.durable)
-        except Exception:  # a metric is not worth an error: the next idle second tries again
+        except Exception:  # a metric is not worth an error: the next second tries again
             return
         LAG.labels(consumer=self.subscription.durable).set(info.num_pending or 0)
-        BEHIND.labels(consumer=self.subscription.durable).set(self.freshness.seconds())

@@ -44,9 +44,12 @@ from microshop.common.events.envelope import Event
 log = structlog.get_logger(__name__)
 
 PUBLISHED = Counter("microshop_outbox_published_total", "Events the relay published", ["outbox"])
-UNSENT = Gauge("microshop_outbox_unsent", "Outbox rows not yet published", ["outbox"], multiprocess_mode="max")
+UNSENT = Gauge("microshop_outbox_unsent", "Outbox rows not yet published", ["outbox"], multiprocess_mode="livemax")
 OLDEST_UNSENT_AGE = Gauge(
-    "microshop_outbox_oldest_unsent_seconds", "Age of the oldest unpublished event", ["outbox"], multiprocess_mode="max"
+    "microshop_outbox_oldest_unsent_seconds",
+    "Age of the oldest unpublished event",
+    ["outbox"],
+    multiprocess_mode="livemax",
 )
 
 _RECORDED = "microshop.outbox_recorded"  # session.info key: outbox tables written in this transaction
@@ -129,12 +132,21 @@ class OutboxRelay:
         # Advisory locks of this outbox: one per subject, so replicas never publish one aggregate at once.
         self.lock_class = zlib.crc32(outbox.fullname.encode()) & 0x7FFFFFFF
         self.wakeup = asyncio.Event()
-        self._last_cleanup = self._last_measure = 0.0
+        self._last_cleanup = 0.0
 
     async def run(self) -> None:
         """Until cancelled: publish what is unsent, then wait for a commit in this process or the next poll."""
         install_wakeups()
         _wakeups[self.outbox.fullname] = self.wakeup
+        # Measured apart from publishing, so /metrics shows rows piling up while the broker is away.
+        measuring = asyncio.create_task(self._measure_every_second())
+        try:
+            await self._relay_forever()
+        finally:
+            measuring.cancel()
+            await asyncio.gather(measuring, return_exceptions=True)
+
+    async def _relay_forever(self) -> None:
         js = await self.jetstream()
         backoff = self.poll_seconds
         while True:
@@ -230,12 +242,17 @@ class OutboxRelay:
         UNSENT.labels(outbox=table.fullname).set(count)
         OLDEST_UNSENT_AGE.labels(outbox=table.fullname).set(float(oldest or 0))
 
+    async def _measure_every_second(self) -> None:
+        while True:
+            try:
+                await self.measure()
+            except Exception as exc:  # the database is away: the gauges keep their last figures
+                log.debug("outbox_not_measured", outbox=self.outbox.fullname, error=str(exc) or type(exc).__name__)
+            await asyncio.sleep(1)
+
     async def _housekeeping(self) -> None:
-        """Measure at most once a second; delete rows sent over `keep_sent` ago at most once a minute."""
+        """Delete rows sent over `keep_sent` ago, at most once a minute."""
         now = time.monotonic()
-        if now - self._last_measure >= 1:
-            self._last_measure = now
-            await self.measure()
         if now - self._last_cleanup < 60:
             return
         self._last_cleanup = now

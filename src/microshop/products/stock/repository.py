@@ -24,6 +24,37 @@ async def apply(session: AsyncSession, *, product_id: int, stock: int, version: 
     return await session.scalar(statement) is not None
 
 
+async def apply_many(session: AsyncSession, *, levels: Sequence[tuple[int, int, int]], confirmed_at: datetime) -> None:
+    """Store each (product_id, stock, version) whose version is newer than the stored one, in one statement.
+
+    One row per product (the newest), in product-id order: the order every writer of these rows locks
+    them in, so two batches, or a batch and a checkout, never deadlock.
+    """
+    newest: dict[int, tuple[int, int]] = {}
+    for product_id, stock, version in levels:
+        if product_id not in newest or newest[product_id][1] < version:
+            newest[product_id] = (stock, version)
+    if not newest:
+        return
+    rows = insert(stock_levels).values(
+        [
+            {"product_id": product_id, "stock": stock, "version": version, "updated_at": confirmed_at}
+            for product_id, (stock, version) in sorted(newest.items())
+        ]
+    )
+    await session.execute(
+        rows.on_conflict_do_update(
+            index_elements=["product_id"],
+            set_={
+                "stock": rows.excluded.stock,
+                "version": rows.excluded.version,
+                "updated_at": rows.excluded.updated_at,
+            },
+            where=stock_levels.c.version < rows.excluded.version,
+        )
+    )
+
+
 async def versions(session: AsyncSession, product_ids: Sequence[int]) -> dict[int, int]:
     """The stored version of each of these products that has one."""
     rows = await session.execute(

@@ -4,6 +4,7 @@ Inventory alone decides stock (checkout still reserves there); Products shows th
 has seen, so catalog, product and cart reads never call Inventory (docs/events.md#stock-read-model).
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -53,11 +54,22 @@ async def apply_stock_changed(session: AsyncSession, *, event: Event) -> None:
     )
 
 
+async def apply_stock_changes(session: AsyncSession, *, events: Sequence[Event]) -> None:
+    """A fetch's worth of stock events in one statement (the newest per product; older versions ignored)."""
+    changes = [StockChanged.model_validate(event.data) for event in events]
+    await repository.apply_many(
+        session,
+        levels=[(change.product_id, change.stock, change.version) for change in changes],
+        confirmed_at=datetime.now(UTC),
+    )
+
+
 STOCK_LEVELS = Subscription(
     durable="products-stock-levels",
     stream=INVENTORY.name,
     subjects=(STOCK_CHANGED,),
     handler=apply_stock_changed,
+    batch_handler=apply_stock_changes,
     processed=None,  # idempotent by version
 )
 
