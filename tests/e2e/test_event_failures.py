@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 import nats
 import pytest
+from nats.js.api import ConsumerInfo
 
 from microshop.devtools.embedded_db import free_port
 from microshop.devtools.embedded_nats import EmbeddedNats
@@ -85,6 +86,15 @@ class Shop:
 
     async def _state(self) -> str:
         return f"unsent={await self.unsent()} divergent={await self.divergence()}"
+
+    async def stock_consumer(self) -> ConsumerInfo:
+        """The broker's record of Products' durable stock consumer."""
+        namespace = events_namespace_for(self.database_url)
+        client = await nats.connect(self.broker.url, connect_timeout=5, allow_reconnect=False)
+        try:
+            return await client.jetstream().consumer_info(f"{namespace.upper()}_INVENTORY", "products-stock-levels")
+        finally:
+            await client.close()
 
     async def stream_ids(self) -> list[str]:
         """The event id of every message in this shop's INVENTORY stream."""
@@ -240,6 +250,7 @@ async def test_writes_while_the_broker_is_down_reach_the_read_model_once_it_is_b
 async def test_products_killed_catches_up_from_its_durable_consumer(shop: Shop) -> None:
     products = await shop.create_products([1, 2])
     await shop.converged()
+    before = await shop.stock_consumer()
     try:
         shop.system.products.stop(kill=True)
         async with httpx.AsyncClient(timeout=30) as client:
@@ -247,9 +258,20 @@ async def test_products_killed_catches_up_from_its_durable_consumer(shop: Shop) 
                 await shop.stock_entry(client, products[n % 2], n + 1)
         await eventually(lambda: _no_unsent(shop), CONVERGE_SECONDS, shop._state)
         assert await shop.divergence()  # Products, down, has not seen them
+        assert (await shop.stock_consumer()).num_pending >= 10  # the broker keeps its place meanwhile
     finally:
         ensure_running(shop.system.products)
     await shop.converged()
+
+    async def consumed_to_the_end() -> bool:
+        info = await shop.stock_consumer()
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually(consumed_to_the_end, CONVERGE_SECONDS, shop._state)
+    after = await shop.stock_consumer()
+    # The restarted process took the ten from where the durable consumer was: not a replay of the stream.
+    delivered = after.delivered.consumer_seq - before.delivered.consumer_seq
+    assert 10 <= delivered < after.delivered.stream_seq, (before, after)
     await shop.each_event_published_once()
 
 
