@@ -63,6 +63,10 @@ def test_a_stock_change_made_at_inventory_reaches_the_catalog(system: System) ->
         until(shown)
         in_stock = client.get(f"{system.products.url}/api/products", params={"in_stock": "true", "q": "Desk"}).json()
         assert [item["id"] for item in in_stock["items"]] == [product_id]
+        # Caught up and idle, the catalog says its stock is current, and stays so while nothing happens.
+        time.sleep(2.5)
+        lags = {client.get(f"{system.products.url}/api/products").headers["X-Stock-Lag"] for _ in range(5)}
+        assert lags == {"0.000"}
 
 
 def test_metrics_show_the_consumer_lag_and_the_outbox(system: System) -> None:

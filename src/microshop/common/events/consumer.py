@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter, Gauge
@@ -210,7 +209,7 @@ class Consumer:
                 await self._measure_lag(js)
             try:
                 messages = await pull.fetch(subscription.batch_size, timeout=1)
-            except NatsTimeout:  # nothing more to deliver, or no broker to ask while nats-py reconnects
+            except TimeoutError:  # nothing more to deliver (nats-py's timeout is a TimeoutError too), or no broker
                 if self.connected():
                     self.freshness.caught_up()
                 else:
