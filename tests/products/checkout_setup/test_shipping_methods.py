@@ -1,5 +1,6 @@
 """/api/shipping-methods: read by anyone, managed by admins; the default stays an active pickup method."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -56,3 +57,29 @@ class TestShippingMethods:
         body = {"name": "Mine", "price": "0.00", "pickup": True}
         assert (await shop.client.post("/api/shipping-methods", json=body, headers=shop.user())).status_code == 403
         assert (await shop.client.post("/api/shipping-methods", json=body)).status_code == 401
+
+    async def test_admins_moving_the_default_at_once_leave_exactly_one_default(self, shop: Shop) -> None:
+        """The database decides between them (they take turns), never a unique-index error (a 500)."""
+        admin = shop.admin()
+        original = next(m for m in (await shop.client.get("/api/shipping-methods")).json() if m["is_default"])
+        candidates = [await shop.shipping_method(name=f"Counter {n}", price="0.00", pickup=True) for n in range(3)]
+        try:
+            for _ in range(5):
+                answers = await asyncio.gather(
+                    *(
+                        shop.client.patch(f"/api/shipping-methods/{m['id']}", json={"is_default": True}, headers=admin)
+                        for m in candidates
+                    ),
+                    shop.client.post(
+                        "/api/shipping-methods",
+                        json={"name": "Counter new", "price": "0.00", "pickup": True, "is_default": True},
+                        headers=admin,
+                    ),
+                )
+                assert [answer.status_code for answer in answers] == [200, 200, 200, 201]
+                listed = (await shop.client.get("/api/shipping-methods?include_inactive=true", headers=admin)).json()
+                assert len([m for m in listed if m["is_default"]]) == 1
+        finally:
+            back = {"is_default": True}
+            response = await shop.client.patch(f"/api/shipping-methods/{original['id']}", json=back, headers=admin)
+            assert response.status_code == 200

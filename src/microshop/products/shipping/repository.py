@@ -1,6 +1,8 @@
 """SQL for shipping methods."""
 
-from sqlalchemy import select, update
+import zlib
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microshop.products.shipping.models import ShippingMethod
@@ -23,6 +25,15 @@ async def get(session: AsyncSession, *, method_id: int, for_update: bool = False
 async def get_default(session: AsyncSession) -> ShippingMethod | None:
     query = select(ShippingMethod).where(ShippingMethod.is_default.is_(True))
     return (await session.execute(query)).scalar_one_or_none()
+
+
+_METHODS_LOCK = zlib.crc32(b"products.shipping_methods") & 0x7FFFFFFF
+
+
+async def lock_methods(session: AsyncSession) -> None:
+    """Serialize the writes of shipping methods until the transaction ends, so moves of the one default
+    take turns (each then sees the last one's default) instead of meeting at the unique index."""
+    await session.execute(select(func.pg_advisory_xact_lock(_METHODS_LOCK)))
 
 
 async def clear_default(session: AsyncSession) -> None:

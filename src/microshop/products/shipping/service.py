@@ -64,6 +64,7 @@ async def create_method(*, session: AsyncSession, body: ShippingMethodCreate) ->
     values = body.model_dump()
     _check_default(values)
     if body.is_default:
+        await repository.lock_methods(session)
         await repository.clear_default(session)
     method = ShippingMethod(**values)
     session.add(method)
@@ -73,6 +74,7 @@ async def create_method(*, session: AsyncSession, body: ShippingMethodCreate) ->
 
 async def update_method(*, session: AsyncSession, method_id: int, body: ShippingMethodUpdate) -> ShippingMethod:
     """Change a method (orders placed with it keep what they were charged)."""
+    await repository.lock_methods(session)
     method = await get_method(session=session, method_id=method_id, for_update=True)
     values = body.model_dump(exclude_unset=True)
     if values.get("is_default") is False and method.is_default:
@@ -91,6 +93,7 @@ async def update_method(*, session: AsyncSession, method_id: int, body: Shipping
 
 async def deactivate_method(*, session: AsyncSession, method_id: int) -> None:
     """Stop offering a method (kept, so past orders still name it); the default cannot be deactivated."""
+    await repository.lock_methods(session)
     method = await get_method(session=session, method_id=method_id, for_update=True)
     if method.is_default:
         raise DefaultShippingMethod("Make another method the default before deactivating this one")
