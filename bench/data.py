@@ -123,7 +123,8 @@ AUDIT_SQL = {
         WHERE r.status = 'committed' GROUP BY 1""",
     "sold_per_product": """
         SELECT i.product_id, sum(i.quantity) AS units FROM products.order_items AS i
-        JOIN products.orders AS o ON o.id = i.order_id WHERE o.status IN ('placed', 'shipped', 'delivered') GROUP BY 1""",
+        JOIN products.orders AS o ON o.id = i.order_id
+        WHERE o.status IN ('placed', 'shipped', 'delivered') GROUP BY 1""",
     "negative_stock": "SELECT count(*) FROM inventory.inventory WHERE stock < 0",
     "ledger_mismatch": """
         SELECT count(*) FROM inventory.inventory AS s

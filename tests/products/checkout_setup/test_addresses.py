@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 
 from microshop.products.addresses.models import MAX_ADDRESSES
-from tests.products.orders.support import Shop
-from tests.products.orders.test_lifecycle import ADDRESS
+from tests.products.orders.support import ADDRESS, Shop
 
 
 async def _add(shop: Shop, user: dict[str, str], **fields: Any) -> dict[str, Any]:

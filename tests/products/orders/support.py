@@ -36,6 +36,17 @@ from tests.support.tokens import TokenFactory, bearer
 
 _user_ids = itertools.count(50_000)
 
+# A delivery address and a ship move's body, as the order tests send them.
+ADDRESS = {
+    "name": "Ana García",
+    "phone": "+34 600 000 000",
+    "line1": "Calle Mayor 1",
+    "city": "Madrid",
+    "postal_code": "28013",
+    "country": "ES",
+}
+SHIP = {"carrier": "Correos", "tracking_number": "PK123456789ES"}
+
 
 @dataclass
 class Shop:

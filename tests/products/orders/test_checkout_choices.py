@@ -4,8 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.products.orders.support import Shop
-from tests.products.orders.test_lifecycle import ADDRESS
+from tests.products.orders.support import ADDRESS, Shop
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,8 @@ async def _insert_orders(shop: Shop, count: int, *, city: str = "Madrid") -> int
         INSERT INTO products.orders (user_id, cart_id, status, currency, subtotal, shipping_total, total,
                                      shipping_name, payment_method, address, placed_at)
         SELECT $1, $2, 'placed', 'EUR', n, 4.90, n + 4.90, 'Courier', 'bank_transfer',
-               jsonb_build_object('city', $3::text, 'postal_code', '28013', 'country', 'ES'), now()
+               jsonb_build_object('name', 'Ana', 'phone', '600000000', 'line1', 'Calle Mayor 1', 'line2', null,
+                                  'city', $3::text, 'region', null, 'postal_code', '28013', 'country', 'ES'), now()
         FROM generate_series(1, $4) AS n
         """,
         user_id,

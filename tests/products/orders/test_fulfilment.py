@@ -4,8 +4,7 @@ import asyncio
 import json
 from typing import Any
 
-from tests.products.orders.support import Shop
-from tests.products.orders.test_lifecycle import ADDRESS, SHIP
+from tests.products.orders.support import ADDRESS, SHIP, Shop
 
 
 async def _paid_order(shop: Shop, product_id: int, quantity: int) -> int:

@@ -4,16 +4,8 @@ from typing import Any
 
 import pytest
 
-from tests.products.orders.support import Shop
+from tests.products.orders.support import ADDRESS, SHIP, Shop
 
-ADDRESS = {
-    "name": "Ana García",
-    "phone": "+34 600 000 000",
-    "line1": "Calle Mayor 1",
-    "city": "Madrid",
-    "postal_code": "28013",
-    "country": "ES",
-}
 STATES = ["pending", "placed", "shipped", "delivered", "rejected", "cancelled"]
 ACTIONS = {"mark-paid": None, "ship": "shipped", "deliver": "delivered", "cancel": "cancelled"}
 # What each action makes of an order, written out by hand (the code's table is lifecycle.STATUS_MOVES).
@@ -33,7 +25,6 @@ LEGAL = {
 }
 EVENT = {"paid": "orders.order.paid", "shipped": "orders.order.shipped", "delivered": "orders.order.delivered"}
 EVENT["cancelled"] = "orders.order.cancelled"
-SHIP = {"carrier": "Correos", "tracking_number": "PK123456789ES"}
 
 
 @pytest.fixture(scope="module")
