@@ -13,6 +13,11 @@ from microshop.common.settings import ServiceSettings
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
+# EVENTS_MAX_BYTES of every service a test starts. JetStream reserves each stream's maximum from
+# its storage when the stream is made, and every test database's services declare their own
+# streams on the run's one broker: at the 1 GiB default a run ran out of storage to reserve.
+TEST_STREAM_BYTES = 16 * 1024 * 1024
+
 
 def make_settings(settings_class: type[SettingsT], **overrides: Any) -> SettingsT:
     """Settings for a test: test environment, no `.env` file, the given overrides.
@@ -21,6 +26,7 @@ def make_settings(settings_class: type[SettingsT], **overrides: Any) -> Settings
     see their events on the run's one broker.
     """
     overrides.setdefault("environment", "test")
+    overrides.setdefault("events_max_bytes", TEST_STREAM_BYTES)
     if "database_url" in overrides:
         overrides.setdefault("events_namespace", events_namespace_for(overrides["database_url"]))
     return settings_class(_env_file=None, **overrides)

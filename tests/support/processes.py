@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from microshop.devtools.embedded_db import free_port
-from tests.support.apps import events_namespace_for
+from tests.support.apps import TEST_STREAM_BYTES, events_namespace_for
 
 
 class ServiceProcess:
@@ -33,6 +33,7 @@ class ServiceProcess:
         port = port or free_port()
         argv = [sys.executable, "-m", "microshop.cli", "serve", service, "--workers", str(workers)]
         full_env = {"MICROSHOP_ENV": "test", f"{service.upper()}_PORT": str(port), **env}
+        full_env.setdefault("EVENTS_MAX_BYTES", str(TEST_STREAM_BYTES))
         if "DATABASE_URL" in full_env:  # the services of one database share an events namespace
             full_env.setdefault("EVENTS_NAMESPACE", events_namespace_for(full_env["DATABASE_URL"]))
         return cls(service, argv, env=full_env, port=port, log_dir=log_dir)

@@ -1,6 +1,7 @@
 """Durable consumers against a real JetStream: applied once, acked after commit, dead letters past the limit."""
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -126,3 +127,31 @@ async def _count(js: object, stream: str, durable: str, pending: int) -> bool:
     except NotFoundError:  # not declared yet
         return False
     return bool(info.num_pending == pending and info.num_ack_pending == 0 and info.delivered.consumer_seq > 0)
+
+
+async def test_a_stop_that_a_library_swallowed_still_stops_the_consumer(
+    nc: Client, processed: Table, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    entered = asyncio.Event()
+
+    async def swallow_cancellation(session: AsyncSession, *, event: Event) -> None:
+        # As Python 3.11's asyncio.wait_for (inside nats-py) may: the cancellation is lost, the call returns.
+        entered.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(30)
+
+    async with throwaway_stream(nc) as (js, stream, prefix):
+        subscription = Subscription(
+            durable=f"stop-{prefix}",
+            stream=stream.name,
+            subjects=(f"{prefix}.>",),
+            handler=swallow_cancellation,
+            processed=processed,
+        )
+        event = Event(type=f"{prefix}.thing.changed", source="test", subject="thing:1", data={})
+        await publish(js, event.type, event)
+        task = asyncio.create_task(consumer_for(subscription, sessionmaker, js).run())
+        await asyncio.wait_for(entered.wait(), timeout=15)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=10)
+        assert done == {task} and task.cancelled()

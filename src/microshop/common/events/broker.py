@@ -25,6 +25,18 @@ CLOSE_SECONDS = 5.0
 CLOSE_FLUSH_SECONDS = 2
 
 
+def stop_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop but the request was lost on the way.
+
+    On Python 3.11 `asyncio.wait_for` (which nats-py's fetch and requests use) returns the result
+    and drops a cancellation that arrives as its future completes; a worker loop that goes on would
+    then keep a service's shutdown waiting for ever. Each worker loop checks here on every turn.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 @dataclass(frozen=True)
 class StreamLimits:
     """Retention of every stream (settings EVENTS_MAX_AGE_SECONDS, EVENTS_MAX_BYTES, ...)."""

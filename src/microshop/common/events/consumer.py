@@ -27,7 +27,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from microshop.common.events.broker import Namespace
+from microshop.common.events.broker import Namespace, stop_if_cancelled
 from microshop.common.events.envelope import Event
 
 log = structlog.get_logger(__name__)
@@ -149,6 +149,7 @@ class Consumer:
         log.info("consumer_started", consumer=subscription.durable, stream=self.stream)
         measured = 0.0
         while True:
+            stop_if_cancelled()
             if time.monotonic() - measured >= LAG_MEASURE_SECONDS:  # busy or idle, once a second
                 measured = time.monotonic()
                 await self._measure_lag(js)

@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy import Table
 
-from microshop.common.events.broker import Broker, Namespace, Stream, StreamLimits
+from microshop.common.events.broker import Broker, Namespace, Stream, StreamLimits, stop_if_cancelled
 from microshop.common.events.consumer import Consumer, Subscription
 from microshop.common.events.outbox import OutboxRelay
 from microshop.common.service import LifespanHook
@@ -72,6 +72,7 @@ def events_hook(
 async def _restarted(run: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a worker until cancelled; one that fails is logged and started again a second later."""
     while True:
+        stop_if_cancelled()
         try:
             await run()
         except Exception:  # a background worker must neither die silently nor take the service down

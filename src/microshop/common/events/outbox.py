@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from microshop.common.events.broker import Namespace
+from microshop.common.events.broker import Namespace, stop_if_cancelled
 from microshop.common.events.envelope import Event
 
 log = structlog.get_logger(__name__)
@@ -138,6 +138,7 @@ class OutboxRelay:
         js = await self.jetstream()
         backoff = self.poll_seconds
         while True:
+            stop_if_cancelled()
             self.wakeup.clear()
             try:
                 published = await self.relay_once(js)
