@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy import Table
 
+from microshop.common.db import create_engine, make_sessionmaker
 from microshop.common.events.broker import Broker, Namespace, Stream, StreamLimits, stop_if_cancelled
 from microshop.common.events.consumer import Consumer, Subscription
 from microshop.common.events.outbox import OutboxRelay
@@ -45,10 +46,18 @@ def events_hook(
         )
         broker.start()
         app.state.broker = broker
+        # The event workers' own connections: under load, requests holding the main pool would make
+        # them queue for one, and the events (the stock figures on every page) fall behind.
+        engine = create_engine(
+            settings.database_url,
+            pool_size=len(subscriptions) + 2,  # each consumer, the relay and its measurements
+            application_name=f"{settings.service_name}-events",
+        )
+        sessionmaker = make_sessionmaker(engine)
         consumers = {
             subscription.durable: Consumer(
                 subscription,
-                sessionmaker=app.state.sessionmaker,
+                sessionmaker=sessionmaker,
                 jetstream=broker.jetstream,
                 namespace=namespace,
                 connected=lambda: broker.connected,
@@ -59,7 +68,7 @@ def events_hook(
         workers: list[Callable[[], Coroutine[Any, Any, None]]] = [consumer.run for consumer in consumers.values()]
         if outbox is not None:
             relay = OutboxRelay(
-                outbox=outbox, sessionmaker=app.state.sessionmaker, jetstream=broker.jetstream, namespace=namespace
+                outbox=outbox, sessionmaker=sessionmaker, jetstream=broker.jetstream, namespace=namespace
             )
             app.state.outbox_relay = relay
             workers.append(relay.run)
@@ -71,6 +80,7 @@ def events_hook(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await broker.close()
+            await engine.dispose()
 
     return hook
 
