@@ -4,12 +4,14 @@ The events of one fetch are applied in one transaction (if one of them fails, th
 by one, so only that one is retried). Idempotency is either the consumer's record of the event ids
 it applied (`processed_events`, written in the same transaction) or the handler's own rule (apply
 only a newer per-aggregate version). The message is acked only after the commit; a
-failure is retried with a growing delay, and after `max_deliver` attempts the event goes to
+failure is retried with a growing delay, and after `max_deliver` failures of the handler (counted
+per event by each replica; retries an unreachable database caused do not count) the event goes to
 `deadletter.<consumer>` with the error, is logged and counted, and the consumer moves on.
 """
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +36,7 @@ log = structlog.get_logger(__name__)
 
 LAG_MEASURE_SECONDS = 1.0  # how often a consumer asks the broker how far behind it is
 DATABASE_RETRY_SECONDS = 5.0  # an event that met an unreachable database (or dead-letter stream) waits this long
+MAX_TRACKED_FAILURES = 10_000  # events whose failures a consumer remembers at once
 
 
 def _database_unavailable(exc: BaseException) -> bool:
@@ -176,6 +179,9 @@ class Consumer:
         self.sessionmaker = sessionmaker
         self.jetstream = jetstream
         self.freshness = Freshness()
+        # The handler's own failures per event in this replica: the broker's delivery count also counts
+        # the retries an unreachable database or an expired ack caused, which are not the event's fault.
+        self._failures: dict[uuid.UUID, int] = {}
 
     def config(self) -> ConsumerConfig:
         subscription = self.subscription
@@ -262,7 +268,6 @@ class Consumer:
         False when the event is left for a retry (its failure, or the database's).
         """
         subscription = self.subscription
-        delivered = message.metadata.num_delivered
         try:
             (applied,) = await apply(self.sessionmaker, subscription, [event])
         except Exception as exc:
@@ -271,13 +276,18 @@ class Consumer:
                 log.warning("event_deferred", consumer=subscription.durable, event_id=str(event.id), error=error)
                 await message.nak(delay=DATABASE_RETRY_SECONDS)
                 return False
-            if delivered >= subscription.max_deliver:
+            failures = self._failures[event.id] = self._failures.get(event.id, 0) + 1
+            if failures >= subscription.max_deliver:
+                self._failures.pop(event.id, None)
                 return await self.dead_letter(message, error=error, event=event)
             log.warning(
-                "event_failed", consumer=subscription.durable, event_id=str(event.id), attempt=delivered, error=error
+                "event_failed", consumer=subscription.durable, event_id=str(event.id), attempt=failures, error=error
             )
-            await message.nak(delay=min(0.5 * 2**delivered, 30.0))
+            if len(self._failures) > MAX_TRACKED_FAILURES:  # events another replica settled: forget the oldest
+                self._failures.pop(next(iter(self._failures)))
+            await message.nak(delay=min(0.5 * 2**failures, 30.0))
             return False
+        self._failures.pop(event.id, None)
         (APPLIED if applied else DUPLICATES).labels(consumer=subscription.durable).inc()
         await message.ack()
         return True
@@ -291,8 +301,9 @@ class Consumer:
             "Microshop-Error": error[:1000],
             "Microshop-Subject": message.subject,
         }
-        if event is not None:
-            headers["Nats-Msg-Id"] = f"{subscription.durable}:{event.id}"
+        # Parked once even if this runs twice (an unreadable event has no id: its place in the stream is one).
+        parked_as = str(event.id) if event is not None else f"seq:{message.metadata.sequence.stream}"
+        headers["Nats-Msg-Id"] = f"{subscription.durable}:{parked_as}"
         subject = self.namespace.subject(f"deadletter.{subscription.durable}")
         try:
             await js.publish(subject, message.data, headers=headers)
