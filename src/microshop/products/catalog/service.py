@@ -149,7 +149,7 @@ async def _set_stock(
 ) -> StockLevel | None:
     """Set the stock at Inventory, and keep its answer so the admin reads the write at once."""
     level = await inventory.set_stock(product_id, stock, on_behalf_of=actor.user_id)
-    await stock_service.remember(session, level=level)
+    await stock_service.remember(session, levels=[level])
     return await stock_repository.get(session, product_id)
 
 

@@ -269,8 +269,8 @@ async def settle(
         return order
     if reservation.status == "committed":
         await cart_repository.complete_cart(session, cart_id=order.cart_id)
-        for level in reservation.levels:  # the buyer sees the stock their order left before the event comes
-            await stock_service.remember(session, level=level)
+        # The buyer sees the stock their order left before the event comes.
+        await stock_service.remember(session, levels=reservation.levels)
         to = PLACED
     elif reservation.status == "rejected":
         order.short = [

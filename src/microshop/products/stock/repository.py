@@ -13,23 +13,27 @@ from microshop.products.stock.models import StockLevel
 stock_levels = table_of(StockLevel)
 
 
-async def apply(session: AsyncSession, *, product_id: int, stock: int, version: int, confirmed_at: datetime) -> bool:
-    """Store this stock if its version is newer than the stored one; True when it was."""
-    row = insert(stock_levels).values(product_id=product_id, stock=stock, version=version, updated_at=confirmed_at)
-    statement = row.on_conflict_do_update(
-        index_elements=["product_id"],
-        set_={"stock": row.excluded.stock, "version": row.excluded.version, "updated_at": row.excluded.updated_at},
-        where=stock_levels.c.version < row.excluded.version,
-    ).returning(stock_levels.c.product_id)
-    return await session.scalar(statement) is not None
+# (product_id, stock, version): one figure Inventory published or answered.
+Level = tuple[int, int, int]
 
 
-async def apply_many(session: AsyncSession, *, levels: Sequence[tuple[int, int, int]], confirmed_at: datetime) -> None:
-    """Store each (product_id, stock, version) whose version is newer than the stored one, in one statement.
+async def apply_many(session: AsyncSession, *, levels: Sequence[Level], confirmed_at: datetime) -> None:
+    """Store each level whose version is newer than the stored one, in one statement."""
+    await _upsert(session, levels, confirmed_at=confirmed_at, unless=None)
 
-    One row per product (the newest), in product-id order: the order every writer of these rows locks
-    them in, so two batches, or a batch and a checkout, never deadlock.
-    """
+
+async def replace_many(
+    session: AsyncSession, *, levels: Sequence[Level], confirmed_at: datetime, unless_written_since: datetime
+) -> None:
+    """Store each level whatever the stored version, unless a newer one was stored since `unless_written_since`."""
+    await _upsert(session, levels, confirmed_at=confirmed_at, unless=unless_written_since)
+
+
+async def _upsert(
+    session: AsyncSession, levels: Sequence[Level], *, confirmed_at: datetime, unless: datetime | None
+) -> None:
+    """One row per product (the newest), in product-id order: the order every writer of these rows locks
+    them in, so two batches, or a batch and a checkout, never deadlock."""
     newest: dict[int, tuple[int, int]] = {}
     for product_id, stock, version in levels:
         if product_id not in newest or newest[product_id][1] < version:
@@ -42,6 +46,7 @@ async def apply_many(session: AsyncSession, *, levels: Sequence[tuple[int, int, 
             for product_id, (stock, version) in sorted(newest.items())
         ]
     )
+    newer = stock_levels.c.version < rows.excluded.version
     await session.execute(
         rows.on_conflict_do_update(
             index_elements=["product_id"],
@@ -50,7 +55,7 @@ async def apply_many(session: AsyncSession, *, levels: Sequence[tuple[int, int, 
                 "version": rows.excluded.version,
                 "updated_at": rows.excluded.updated_at,
             },
-            where=stock_levels.c.version < rows.excluded.version,
+            where=newer if unless is None else or_(stock_levels.c.updated_at < unless, newer),
         )
     )
 
@@ -65,26 +70,6 @@ async def versions(session: AsyncSession, product_ids: Sequence[int]) -> dict[in
 
 async def count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(stock_levels)) or 0)
-
-
-async def replace(
-    session: AsyncSession,
-    *,
-    product_id: int,
-    stock: int,
-    version: int,
-    confirmed_at: datetime,
-    unless_written_since: datetime,
-) -> None:
-    """Store this stock whatever the stored version, unless a newer one was stored since `unless_written_since`."""
-    row = insert(stock_levels).values(product_id=product_id, stock=stock, version=version, updated_at=confirmed_at)
-    await session.execute(
-        row.on_conflict_do_update(
-            index_elements=["product_id"],
-            set_={"stock": row.excluded.stock, "version": row.excluded.version, "updated_at": row.excluded.updated_at},
-            where=or_(stock_levels.c.updated_at < unless_written_since, stock_levels.c.version < row.excluded.version),
-        )
-    )
 
 
 async def delete_untouched_since(session: AsyncSession, moment: datetime) -> None:

@@ -44,14 +44,7 @@ class StockChanged(BaseModel):
 
 async def apply_stock_changed(session: AsyncSession, *, event: Event) -> None:
     """Store the new stock unless a newer version is stored already."""
-    change = StockChanged.model_validate(event.data)
-    await repository.apply(
-        session,
-        product_id=change.product_id,
-        stock=change.stock,
-        version=change.version,
-        confirmed_at=datetime.now(UTC),
-    )
+    await apply_stock_changes(session, events=[event])
 
 
 async def apply_stock_changes(session: AsyncSession, *, events: Sequence[Event]) -> None:
@@ -74,11 +67,13 @@ STOCK_LEVELS = Subscription(
 )
 
 
-async def remember(session: AsyncSession, *, level: StockLevel) -> None:
+async def remember(session: AsyncSession, *, levels: Sequence[StockLevel]) -> None:
     """Store what Inventory just answered, so the writer reads its own write before the event comes."""
-    await repository.apply(
-        session, product_id=level.product_id, stock=level.stock, version=level.version, confirmed_at=datetime.now(UTC)
-    )
+    await repository.apply_many(session, levels=[_level(level) for level in levels], confirmed_at=datetime.now(UTC))
+
+
+def _level(level: StockLevel) -> repository.Level:
+    return (level.product_id, level.stock, level.version)
 
 
 async def reconcile(
@@ -97,11 +92,12 @@ async def reconcile(
         levels, total = await inventory.stock_page(page=page, page_size=SNAPSHOT_PAGE_SIZE)
         async with sessionmaker.begin() as session:
             ours = await repository.versions(session, [level.product_id for level in levels])
-            for level in levels:
-                if ours.get(level.product_id, 0) >= level.version:
-                    continue
-                await remember(session, level=level)
-                applied += 1
+            newer = [level for level in levels if ours.get(level.product_id, 0) < level.version]
+            await repository.apply_many(
+                session, levels=[_level(level) for level in newer], confirmed_at=datetime.now(UTC)
+            )
+            applied += len(newer)
+            for level in newer:
                 if not bootstrapping and level.updated_at < datetime.now(UTC) - IN_FLIGHT:
                     REPAIRED.inc()
                     log.warning("stock_read_model_repaired", product_id=level.product_id, version=level.version)
@@ -122,15 +118,12 @@ async def rebuild(*, sessionmaker: async_sessionmaker[AsyncSession], inventory: 
     while True:
         levels, total = await inventory.stock_page(page=page, page_size=SNAPSHOT_PAGE_SIZE)
         async with sessionmaker.begin() as session:
-            for level in levels:
-                await repository.replace(
-                    session,
-                    product_id=level.product_id,
-                    stock=level.stock,
-                    version=level.version,
-                    confirmed_at=datetime.now(UTC),
-                    unless_written_since=started_at,
-                )
+            await repository.replace_many(
+                session,
+                levels=[_level(level) for level in levels],
+                confirmed_at=datetime.now(UTC),
+                unless_written_since=started_at,
+            )
         walked += len(levels)
         if not levels or page * SNAPSHOT_PAGE_SIZE >= total:
             break
