@@ -9,12 +9,13 @@ family, a rejected reservation): `own_transaction`, a short transaction of their
 (docs/architecture.md#one-unit-of-work-per-request).
 """
 
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, event, text
+from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -80,6 +81,17 @@ def create_engine(
         pool_timeout=pool_timeout,
         connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
     )
+
+
+def lock_class(name: str) -> int:
+    """A stable 31-bit number for `name`: the first key of its transaction-scoped advisory locks."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
+async def lock_until_commit(session: AsyncSession, name: str, key: int = 0) -> None:
+    """Wait for, then hold until the transaction ends, the advisory lock (`name`, `key`): writers that
+    must take turns (one default row to move, a per-user cap) serialize on it."""
+    await session.execute(select(func.pg_advisory_xact_lock(lock_class(name), key)))
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -10,7 +10,6 @@ published and died before marking.
 import asyncio
 import contextlib
 import time
-import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -38,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from microshop.common.db import lock_class
 from microshop.common.events.broker import Namespace, stop_if_cancelled
 from microshop.common.events.envelope import Event
 
@@ -130,7 +130,7 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.keep_sent = keep_sent
         # Advisory locks of this outbox: one per subject, so replicas never publish one aggregate at once.
-        self.lock_class = zlib.crc32(outbox.fullname.encode()) & 0x7FFFFFFF
+        self.lock_class = lock_class(outbox.fullname)
         self.wakeup = asyncio.Event()
         self._last_cleanup = 0.0
 

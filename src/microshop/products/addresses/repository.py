@@ -1,19 +1,17 @@
 """SQL for addresses."""
 
-import zlib
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import lock_until_commit
 from microshop.products.addresses.models import Address
-
-_USER_LOCK = zlib.crc32(b"products.addresses") & 0x7FFFFFFF
 
 
 async def lock_user(session: AsyncSession, *, user_id: int) -> None:
     """Serialize one user's address writes until the transaction ends (the cap and the default move)."""
-    await session.execute(select(func.pg_advisory_xact_lock(_USER_LOCK, user_id)))
+    await lock_until_commit(session, "products.addresses", user_id)
 
 
 async def list_for_user(session: AsyncSession, *, user_id: int) -> list[Address]:

@@ -1,10 +1,9 @@
 """SQL for shipping methods."""
 
-import zlib
-
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import lock_until_commit
 from microshop.products.shipping.models import ShippingMethod
 
 
@@ -27,13 +26,10 @@ async def get_default(session: AsyncSession) -> ShippingMethod | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-_METHODS_LOCK = zlib.crc32(b"products.shipping_methods") & 0x7FFFFFFF
-
-
 async def lock_methods(session: AsyncSession) -> None:
     """Serialize the writes of shipping methods until the transaction ends, so moves of the one default
     take turns (each then sees the last one's default) instead of meeting at the unique index."""
-    await session.execute(select(func.pg_advisory_xact_lock(_METHODS_LOCK)))
+    await lock_until_commit(session, "products.shipping_methods")
 
 
 async def clear_default(session: AsyncSession) -> None:
