@@ -19,9 +19,12 @@ import httpx
 import nats
 import pytest
 from nats.js.api import ConsumerInfo
+from nats.js.errors import NotFoundError
 
+from microshop.common.events.envelope import Event
 from microshop.devtools.embedded_db import free_port
 from microshop.devtools.embedded_nats import EmbeddedNats
+from microshop.products.stock.service import STOCK_CHANGED
 from tests.e2e.support import ensure_running, new_user
 from tests.support.apps import events_namespace_for
 from tests.support.broker import throwaway_server
@@ -106,7 +109,10 @@ class Shop:
             info = await js.stream_info(stream)
             ids = []
             for seq in range(info.state.first_seq, info.state.last_seq + 1):
-                message = await js.get_msg(stream, seq)
+                try:
+                    message = await js.get_msg(stream, seq)
+                except NotFoundError:  # deleted: the poison test removes what it published
+                    continue
                 ids.append(json.loads(message.data or b"{}")["id"])
             assert len(ids) == info.state.messages
             return ids
@@ -378,3 +384,74 @@ async def test_two_products_replicas_share_the_consumer_and_no_version_goes_back
     # Each change handled by one replica (or, redelivered after a lost ack, once more as a duplicate).
     assert handled == changes if delta["redeliveries"] == 0 else handled >= changes, delta
     await shop.each_event_published_once()
+
+
+async def test_a_poison_event_is_dead_lettered_and_the_stock_consumer_keeps_going(shop: Shop) -> None:
+    """Two events Products can never apply — one unreadable, one whose data breaks the handler every time —
+    land in its dead letters with the error, counted in /metrics, while the stock changes after them apply."""
+    (product,) = await shop.create_products([5])
+    await shop.converged()
+    namespace = events_namespace_for(shop.database_url)
+    products_url = shop.system.products.url
+    dead_letters_series = 'microshop_events_dead_letters_total{consumer="products-stock-levels"}'
+    client = await nats.connect(shop.broker.url, connect_timeout=5, allow_reconnect=False)
+    try:
+        js = client.jetstream()
+        letters = await js.subscribe(
+            f"{namespace}.deadletter.products-stock-levels", stream=f"{namespace.upper()}_DEAD_LETTERS"
+        )
+        async with httpx.AsyncClient(timeout=30) as http:
+            before = await _metric_or_zero(http, products_url, dead_letters_series)
+            broken = {"product_id": product, "stock": -1, "version": 1_000_000}  # stock below 0: never valid
+            poison = [
+                await js.publish(f"{namespace}.{STOCK_CHANGED}", b"not an event"),
+                await js.publish(
+                    f"{namespace}.{STOCK_CHANGED}",
+                    Event(type=STOCK_CHANGED, source="test", subject=f"product:{product}", data=broken).to_json(),
+                ),
+            ]
+            try:
+                # A real change after the poison reaches the catalog while the broken event is still retried.
+                await shop.stock_entry(http, product, 3)
+                await eventually(
+                    lambda: _catalog_stock_is(http, products_url, product, 8), 15, _saying("the catalog never showed 8")
+                )
+                parked = [await letters.next_msg(timeout=CONVERGE_SECONDS) for _ in poison]
+                await eventually(
+                    lambda: _metric_reaches(http, products_url, dead_letters_series, before + 2),
+                    10,
+                    _saying("the dead letters were not counted"),
+                )
+            finally:
+                for ack in poison:  # the module's invariant: the stream holds exactly Inventory's outbox
+                    await js.delete_msg(ack.stream, ack.seq)
+        errors = {letter.data: (letter.headers or {}).get("Microshop-Error", "") for letter in parked}
+        unreadable, broken_error = errors.pop(b"not an event"), errors.popitem()[1]
+        assert unreadable.startswith("unreadable event"), unreadable
+        assert broken_error.startswith("ValidationError") and "stock" in broken_error, broken_error
+        await letters.unsubscribe()
+    finally:
+        await client.close()
+    await shop.converged()
+    await shop.each_event_published_once()
+
+
+async def _metric_or_zero(client: httpx.AsyncClient, url: str, series: str) -> float:
+    text = (await client.get(f"{url}/metrics")).text
+    return next((float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(series + " ")), 0.0)
+
+
+async def _metric_reaches(client: httpx.AsyncClient, url: str, series: str, value: float) -> bool:
+    return await _metric_or_zero(client, url, series) >= value
+
+
+async def _catalog_stock_is(client: httpx.AsyncClient, url: str, product: int, stock: int) -> bool:
+    response = await client.get(f"{url}/api/products/{product}")
+    return response.status_code == 200 and response.json()["stock"] == stock
+
+
+def _saying(text: str) -> Callable[[], Awaitable[str]]:
+    async def describe() -> str:
+        return text
+
+    return describe
