@@ -13,9 +13,11 @@ import psutil
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from microshop.common.settings import redact_url
+from microshop.common.events.broker import Namespace
+from microshop.common.settings import ServiceSettings, redact_url
 from microshop.devtools.embedded_db import port_in_use
 from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats
+from tests.support.apps import make_settings
 from tests.support.broker import RESERVED_PORTS, TestBroker, throwaway_server
 
 
@@ -120,3 +122,10 @@ def test_a_port_in_use_names_the_settings_and_starts_nothing(tmp_path: Path) -> 
 def test_credentials_never_reach_a_message() -> None:
     assert redact_url("nats://user:s3cr3t@a:4222,nats://token@b:4222") == "nats://***@a:4222,nats://***@b:4222"
     assert redact_url("nats://127.0.0.1:4223") == "nats://127.0.0.1:4223"
+
+
+def test_the_services_streams_carry_the_sessions_prefix_so_its_end_deletes_them(test_nats: TestBroker) -> None:
+    """On a shared broker (TEST_NATS_URL) nothing the services of a test declared is left behind."""
+    settings = make_settings(ServiceSettings, database_url="postgresql://user@127.0.0.1:5438/microshop_test_0123456789")
+    stream = Namespace(settings.events_namespace).stream("INVENTORY")
+    assert stream.startswith(test_nats.prefix + "_"), stream

@@ -12,7 +12,7 @@ from tests.support.apps import events_namespace_for
 from tests.support.system import System
 from tests.support.tokens import bearer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 
 async def test_an_order_placed_event_reaches_the_customer_by_email(system: System) -> None:

@@ -15,7 +15,7 @@ from tests.support.apps import events_namespace_for
 from tests.support.system import System
 from tests.support.tokens import TokenFactory, bearer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 
 async def _order_events(system: System, order_id: int, *, count: int, timeout: float = 20) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import pytest
 from tests.support.system import System
 from tests.support.tokens import bearer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 _REQUEST_COUNT = re.compile(r"^http_requests_total\{([^}]*)\} ([0-9.e+]+)$", re.MULTILINE)
 

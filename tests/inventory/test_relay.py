@@ -23,6 +23,8 @@ from tests.support.apps import app_client, make_settings
 from tests.support.broker import TestBroker, free_broker_port
 from tests.support.tokens import TokenFactory, bearer
 
+pytestmark = pytest.mark.broker
+
 
 @pytest.fixture
 async def nc(test_nats: TestBroker) -> AsyncIterator[Client]:

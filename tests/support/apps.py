@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from microshop.common.settings import ServiceSettings
+from tests.support.broker import SESSION_PREFIX
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -33,9 +34,11 @@ def make_settings(settings_class: type[SettingsT], **overrides: Any) -> Settings
 
 
 def events_namespace_for(database_url: str) -> str:
-    """The events namespace of the services on this database (its name, as NATS and the setting accept)."""
-    name = make_url(database_url).database or "default"
-    return re.sub(r"[^a-z0-9_]", "_", name.lower())[-40:]
+    """The events namespace of the services on this database: the session's prefix and the database's name
+    (as NATS and the setting accept, at most 40 characters), so the session's end finds their streams."""
+    name = (make_url(database_url).database or "default").lower().removeprefix("microshop_")
+    room = 40 - len(SESSION_PREFIX) - 1
+    return f"{SESSION_PREFIX}_{re.sub(r'[^a-z0-9_]', '_', name)[-room:]}"
 
 
 @asynccontextmanager

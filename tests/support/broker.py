@@ -1,15 +1,16 @@
 """The NATS JetStream server the tests run on: a throwaway embedded one, or the server in TEST_NATS_URL.
 
 On a shared server (TEST_NATS_URL) tests must touch only what they create: streams and subjects
-named through `TestBroker.stream` and `TestBroker.subject` carry this session's prefix, and the
-session's end deletes the streams with that prefix and no other.
+named through `TestBroker.stream` and `TestBroker.subject` carry this session's prefix, so do the
+events namespaces of the services the tests start (`tests.support.apps.events_namespace_for`), and
+the session's end deletes the streams with that prefix and no other.
 """
 
 import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nats
@@ -19,6 +20,8 @@ from microshop.devtools.embedded_nats import EmbeddedNats
 
 # The machine's own NATS (4222) and the one `make run` starts (4223): never a test's.
 RESERVED_PORTS = frozenset({4222, 4223})
+# Everything this test session names on a broker starts with it (streams upper-cased).
+SESSION_PREFIX = f"mstest_{uuid.uuid4().hex[:8]}"
 
 
 def free_broker_port(host: str = "127.0.0.1") -> int:
@@ -42,7 +45,7 @@ class TestBroker:
 
     __test__ = False  # not a test class, despite the name
     url: str
-    prefix: str = field(default_factory=lambda: f"MSTEST_{uuid.uuid4().hex[:8].upper()}")
+    prefix: str = SESSION_PREFIX.upper()
 
     def stream(self, name: str) -> str:
         """A stream name no other test (nor anything else on a shared server) uses."""

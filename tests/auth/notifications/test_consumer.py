@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from microshop.auth.app import create_app
@@ -23,6 +24,8 @@ from tests.auth.notifications.support import (
 from tests.auth.support import register
 from tests.support.apps import app_client
 from tests.support.mailbox import Mailbox
+
+pytestmark = pytest.mark.broker
 
 Running = tuple[FastAPI, httpx.AsyncClient]
 

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import pytest
 from nats.aio.subscription import Subscription
 
 from microshop.auth.app import create_app
@@ -23,6 +24,8 @@ from tests.auth.support import register
 from tests.support.apps import app_client
 from tests.support.broker import TestBroker
 from tests.support.mailbox import Mailbox
+
+pytestmark = pytest.mark.broker
 
 
 @asynccontextmanager

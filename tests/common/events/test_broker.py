@@ -2,8 +2,12 @@
 
 import asyncio
 
+import pytest
+
 from microshop.common.events.broker import Broker, Namespace, StreamLimits
 from tests.support.broker import TestBroker
+
+pytestmark = pytest.mark.broker
 
 
 async def test_close_is_prompt_even_with_a_subscription_nobody_reads_any_more(test_nats: TestBroker) -> None:
