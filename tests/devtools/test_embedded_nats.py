@@ -18,7 +18,7 @@ from microshop.common.settings import ServiceSettings, redact_url
 from microshop.devtools.embedded_db import port_in_use
 from microshop.devtools.embedded_nats import EmbeddedBrokerError, EmbeddedNats
 from tests.support.apps import make_settings
-from tests.support.broker import RESERVED_PORTS, TestBroker, throwaway_server
+from tests.support.broker import RESERVED_PORTS, TestBroker, free_broker_port, throwaway_server
 
 
 @pytest.mark.broker
@@ -101,6 +101,22 @@ def test_a_second_start_reuses_the_running_server(tmp_path: Path) -> None:
         again = EmbeddedNats(data_dir=server.data_dir, port=server.port)
         again.start()
         assert again.running_pid() == pid
+    finally:
+        server.stop()
+
+
+def test_a_new_port_while_the_data_dirs_server_runs_on_the_old_one_is_one_line_at_once(tmp_path: Path) -> None:
+    """EMBEDDED_NATS_PORT changed while `microshop broker start` left a server on the old port."""
+    server = throwaway_server(tmp_path / "nats")
+    server.start()
+    try:
+        moved = EmbeddedNats(data_dir=server.data_dir, port=free_broker_port())
+        with pytest.raises(EmbeddedBrokerError) as raised:
+            moved.start(timeout=30)  # before the fix: 30 s of waiting on a port nobody listens on
+        message = str(raised.value)
+        assert f"port {server.port}" in message and f"EMBEDDED_NATS_PORT={moved.port}" in message, message
+        assert "\n" not in message
+        assert moved.running_pid() == server.running_pid(), "the running server is left alone"
     finally:
         server.stop()
 

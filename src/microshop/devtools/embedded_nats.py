@@ -131,9 +131,24 @@ class EmbeddedNats:
             str(self.data_dir).encode() in arguments
         )
 
+    def _port_of(self, pid: int) -> int | None:
+        """The port a running server of this data dir was started on (None when its command line is unreadable)."""
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+            return int(arguments[arguments.index("--port") + 1])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def start(self, *, timeout: float = 30) -> None:
         """Start the server (a running one of this data dir is reused) and wait until JetStream answers."""
-        if self.running_pid() is not None:
+        pid = self.running_pid()
+        if pid is not None:
+            running_on = self._port_of(pid)
+            if running_on is not None and running_on != self.port:  # it would never answer on the new port
+                raise EmbeddedBrokerError(
+                    f"the embedded NATS server of {self.data_dir} already runs on port {running_on} (pid {pid}), "
+                    f"not on EMBEDDED_NATS_PORT={self.port}: stop it first (microshop broker stop) or set the port back"
+                )
             self.wait_ready(timeout=timeout)
             return
         if port_in_use(self.host, self.port):
