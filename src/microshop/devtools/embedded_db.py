@@ -86,6 +86,13 @@ class EmbeddedPostgres:
             return False
         return self._run("pg_ctl", "-D", str(self.data_dir), "status").returncode == 0
 
+    def running_port(self) -> int | None:
+        """The port the running cluster listens on, from its postmaster.pid (its fourth line)."""
+        try:
+            return int((self.data_dir / "postmaster.pid").read_text().splitlines()[3])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def start(self) -> None:
         """Initialize the cluster on first use, then start it (a running one is left as it is)."""
         self._prepare_permissions()
@@ -104,6 +111,12 @@ class EmbeddedPostgres:
             if result.returncode != 0:
                 raise EmbeddedDatabaseError(f"initdb failed in {self.data_dir}:\n{result.stderr.strip()}")
         if self.is_running():
+            running_on = self.running_port()
+            if running_on is not None and running_on != self.port:  # nothing would answer on the new port
+                raise EmbeddedDatabaseError(
+                    f"The embedded PostgreSQL of {self.data_dir} already runs on port {running_on}, not on "
+                    f"EMBEDDED_DB_PORT={self.port}: stop it first (microshop db stop) or set the port back."
+                )
             return
         if port_in_use(self.host, self.port):
             raise EmbeddedDatabaseError(
