@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,24 +85,6 @@ async def take_stock(session: AsyncSession, product_id: int, quantity: int) -> A
         .returning(*ITEM_COLUMNS)
     )
     return (await session.execute(statement)).first()
-
-
-async def take_stock_logged(
-    session: AsyncSession, *, product_id: int, quantity: int, reason: str, reference: str, actor: str
-) -> AnyRow | None:
-    """`take_stock` and its movement in one statement, so a hot row is locked only until commit; None when short."""
-    taken = (
-        update(inventory)
-        .where(inventory.c.product_id == product_id, inventory.c.stock >= quantity)
-        .values(stock=inventory.c.stock - quantity, version=inventory.c.version + 1, updated_at=func.now())
-        .returning(*ITEM_COLUMNS)
-        .cte("taken")
-    )
-    values = select(taken.c.product_id, literal(-quantity), literal(reason), literal(reference), literal(actor))
-    columns = ["product_id", "delta", "reason", "reference", "actor"]
-    logged = insert(movements).from_select(columns, values).cte("logged")
-    # The movement is a data-modifying CTE: PostgreSQL runs it although the query reads only `taken`.
-    return (await session.execute(select(taken).add_cte(logged))).first()
 
 
 async def stock_of(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, int]:
