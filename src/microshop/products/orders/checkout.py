@@ -138,9 +138,13 @@ async def checkout(
             order = await settle(session, order_id=order.id, reservation=reservation, actor=actor, items=opened.items)
         if idempotency_key is None:
             return answer_for(order)
-        row = await repository.get_key(session, user_id=user_id, key=idempotency_key)
-        assert row is not None  # bound in step 1; it expires only after the TTL
-        return await _answer_key(session, row, order)
+        # Bound in step 1 (it expires only after the TTL); the first answer stored is the one given.
+        answer = answer_for(order)
+        return Answer(
+            *await repository.store_answer(
+                session, user_id=user_id, key=idempotency_key, status_code=answer.status_code, body=answer.body
+            )
+        )
 
 
 def fingerprint(lines: list[tuple[int, int]], *, request: CheckoutRequest | None = None) -> str:
@@ -179,9 +183,11 @@ async def _open_order(
         if order is None:
             if cart is None:
                 raise CartEmpty("Your cart is empty")
-            order = await _create_order(
-                session, user_id=user_id, cart_id=cart.id, key=key, rows=rows, request=request, currency=currency
+            new_key = repository.NewKey(key, identity, key_ttl) if key is not None else None
+            order, items = await _create_order(
+                session, user_id=user_id, cart_id=cart.id, key=new_key, rows=rows, request=request, currency=currency
             )
+            return OpenOrder(order, items)  # bound to its key (if any) in the same statement
         if key is not None:
             bound = await repository.add_key(
                 session, user_id=user_id, key=key, fingerprint=identity, order_id=order.id, ttl=key_ttl
@@ -206,11 +212,11 @@ async def _create_order(
     *,
     user_id: int,
     cart_id: int,
-    key: str | None,
+    key: repository.NewKey | None,
     rows: list[cart_repository.ItemWithProduct],
     request: CheckoutRequest | None,
     currency: str,
-) -> Order:
+) -> tuple[Order, list[OrderItem]]:
     if not rows:
         raise CartEmpty("Your cart is empty")
     archived = [row.product.id for row in rows if row.product.archived]
@@ -239,7 +245,7 @@ async def _create_order(
             f"An order holds at most {MAX_PRODUCTS} products and totals at most {MAX_ORDER_TOTAL}",
             details={"total": total, "products": len(lines)},
         )
-    order = await repository.create_order(
+    order, items = await repository.create_order(
         session,
         user_id=user_id,
         cart_id=cart_id,
@@ -252,7 +258,7 @@ async def _create_order(
     started = await choices.payment.provider.start(charge, instructions=choices.payment.instructions)
     if (started.status, started.instructions) != (order.payment_status, order.payment_instructions):
         order.payment_status, order.payment_instructions = started.status, started.instructions
-    return order
+    return order, items
 
 
 async def settle(

@@ -6,15 +6,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import CTE, Select, String, cast, delete, func, literal, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from microshop.common.db import execute_count
+from microshop.common.db import execute_count, table_of
 from microshop.common.pagination import PageParams, paginate
 from microshop.products.orders.models import PENDING, IdempotencyKey, Order, OrderEvent, OrderItem
 from microshop.products.orders.schemas import OrderFilters
 from microshop.products.payments.models import PaymentMethodSetting
 from microshop.products.shipping.models import ShippingMethod
+
+orders, order_items, idempotency_keys = table_of(Order), table_of(OrderItem), table_of(IdempotencyKey)
 
 
 @dataclass(frozen=True)
@@ -41,33 +44,59 @@ async def pending_order_for_cart(session: AsyncSession, *, cart_id: int) -> Orde
     return (await session.execute(query)).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """An Idempotency-Key to bind to the order being created."""
+
+    key: str
+    fingerprint: str
+    ttl: timedelta
+
+
 async def create_order(
     session: AsyncSession,
     *,
     user_id: int,
     cart_id: int,
-    idempotency_key: str | None,
+    idempotency_key: NewKey | None,
     lines: Sequence[Line],
     shipping_total: Decimal,
     snapshots: Mapping[str, Any],
-) -> Order:
-    """A pending order with its item snapshots and its choices' `snapshots` (Order columns); its
-    reservation reference is `order-<id>`."""
+) -> tuple[Order, list[OrderItem]]:
+    """A pending order with its item snapshots, its choices' `snapshots` (Order columns) and its new
+    Idempotency-Key row, in one statement; its reservation reference is `order-<id>`.
+
+    The id is drawn first (a CTE), so the reference goes in with the row and the items and the key
+    name it in the same statement. The items come back as built here (detached: nothing reads them
+    from the session).
+    """
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
-    order = Order(
-        user_id=user_id,
-        cart_id=cart_id,
-        status=PENDING,
-        idempotency_key=idempotency_key,
-        subtotal=subtotal,
-        shipping_total=shipping_total,
-        total=subtotal + shipping_total,
+    new_id = select(func.nextval(func.pg_get_serial_sequence(orders.fullname, "id")).label("id")).cte("new_id")
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "cart_id": cart_id,
+        "status": PENDING,
+        "idempotency_key": idempotency_key.key if idempotency_key else None,
+        "subtotal": subtotal,
+        "shipping_total": shipping_total,
+        "total": subtotal + shipping_total,
         **snapshots,
+    }
+    row = select(
+        new_id.c.id,
+        literal("order-") + cast(new_id.c.id, String),
+        *(literal(value, orders.c[name].type) for name, value in values.items()),
     )
-    session.add(order)
-    await session.flush()
-    order.reservation_reference = f"order-{order.id}"
-    session.add_all(
+    statement = (
+        insert(orders)
+        .from_select(["id", "reservation_reference", *values], row)
+        .returning(*orders.c)
+        .add_cte(_insert_items(new_id, lines))
+    )
+    if idempotency_key is not None:
+        statement = statement.add_cte(_insert_key(new_id, user_id=user_id, key=idempotency_key))
+    order = (await session.execute(select(Order).from_statement(statement))).scalar_one()
+    items = [
         OrderItem(
             order_id=order.id,
             product_id=line.product_id,
@@ -77,9 +106,22 @@ async def create_order(
             line_total=line.line_total,
         )
         for line in lines
-    )
-    await session.flush()
-    return order
+    ]
+    return order, items
+
+
+def _insert_items(new_id: CTE, lines: Sequence[Line]) -> CTE:
+    columns = ("product_id", "name", "unit_price", "quantity", "line_total")
+    arrays = [literal([getattr(line, name) for line in lines], ARRAY(order_items.c[name].type)) for name in columns]
+    unnested = func.unnest(*arrays).table_valued(*columns).render_derived("line")
+    rows = select(new_id.c.id, *(unnested.c[name] for name in columns)).select_from(new_id.join(unnested, true()))
+    return insert(order_items).from_select(["order_id", *columns], rows).cte("new_items")
+
+
+def _insert_key(new_id: CTE, *, user_id: int, key: NewKey) -> CTE:
+    row = select(literal(user_id), literal(key.key), literal(key.fingerprint), new_id.c.id, func.now() + key.ttl)
+    columns = ["user_id", "key", "fingerprint", "order_id", "expires_at"]
+    return insert(idempotency_keys).from_select(columns, row).cte("new_key")
 
 
 async def default_choice(
@@ -165,14 +207,34 @@ async def lock_stale_pending(
 
 
 async def get_key(session: AsyncSession, *, user_id: int, key: str) -> IdempotencyKey | None:
-    """A live key, locked until the transaction ends; an expired one is deleted first (its name is free again)."""
-    await session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.expires_at <= func.now()
-        )
-    )
-    query = select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    """A live key, locked until the transaction ends; an expired one is deleted (its name is free again).
+
+    One statement: the DELETE is a CTE, and the locking SELECT skips the row it deletes.
+    """
+    mine = (IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    expired = delete(IdempotencyKey).where(*mine, IdempotencyKey.expires_at <= func.now()).cte("expired")
+    query = select(IdempotencyKey).where(*mine, IdempotencyKey.expires_at > func.now()).add_cte(expired)
     return (await session.execute(query.with_for_update())).scalar_one_or_none()
+
+
+async def store_answer(
+    session: AsyncSession, *, user_id: int, key: str, status_code: int, body: bytes
+) -> tuple[int, bytes]:
+    """The key's answer: this one, stored if it had none yet, else the one stored first (one statement
+    in the first case, which is the usual one)."""
+    mine = (idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+    stored = (
+        update(idempotency_keys)
+        .where(*mine, idempotency_keys.c.status_code.is_(None))
+        .values(status_code=status_code, response_body=body)
+        .returning(idempotency_keys.c.status_code, idempotency_keys.c.response_body)
+    )
+    row = (await session.execute(stored)).first()
+    if row is None:  # answered already (another request with the same key): that answer stands
+        query = select(idempotency_keys.c.status_code, idempotency_keys.c.response_body).where(*mine)
+        row = (await session.execute(query)).one()
+    assert row.status_code is not None and row.response_body is not None
+    return row.status_code, row.response_body
 
 
 async def add_key(
