@@ -18,6 +18,7 @@ order, so two moves of one order never interleave: docs/architecture.md#the-orde
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,6 @@ from microshop.products.orders.models import (
     SHIPPED,
     UNPAID,
     Order,
-    OrderEvent,
     OrderItem,
 )
 from microshop.products.payments.provider import PROVIDERS, Charge
@@ -155,20 +155,24 @@ async def apply(
     if before is not None:
         await before()
     now = datetime.now(UTC)
+    changes: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
     if to is not None:
-        _history(session, order, kind="status", to=to, actor=actor, note=note)
-        order.status = to
+        history.append(_history(order, kind="status", to=to, actor=actor, note=note))
+        changes["status"] = to
         if to == PLACED:
-            order.placed_at = now
+            changes["placed_at"] = now
         if to == SHIPPED:
-            order.carrier, order.tracking_number = carrier, tracking_number
+            changes["carrier"], changes["tracking_number"] = carrier, tracking_number
         if to == CANCELLED and order.payment_status == PAID:
-            await _refund(session, order, actor=actor, note=note)
+            refunded = await _refund(order)
+            history.append(_history(order, kind="payment", to=refunded, actor=actor, note=note))
+            changes["payment_status"] = refunded
     else:
         assert payment is not None
-        _history(session, order, kind="payment", to=payment, actor=actor, note=note)
-        order.payment_status = payment
-    await session.flush()
+        history.append(_history(order, kind="payment", to=payment, actor=actor, note=note))
+        changes["payment_status"] = payment
+    await repository.move(session, order=order, changes=changes, history=history)
     lines = items if items is not None else (await repository.items_of(session, [order.id]))[order.id]
     data = events.order_data(order, lines, note=note, actor=actor.kind, occurred_at=now)
     await events.order_changed(session, type=EVENT_TYPES[to or payment or ""], data=data)
@@ -176,24 +180,21 @@ async def apply(
     return order
 
 
-async def _refund(session: AsyncSession, order: Order, *, actor: Actor, note: str | None) -> None:
+async def _refund(order: Order) -> str:
+    """The payment status a cancel leaves a paid order in (the provider's refund, where there is one)."""
     provider = PROVIDERS.get(order.payment_method or "")
     charge = Charge(order_id=order.id, amount=order.total, currency=order.currency)
-    status = await provider.refund(charge, payment_status=order.payment_status) if provider is not None else REFUNDED
-    _history(session, order, kind="payment", to=status, actor=actor, note=note)
-    order.payment_status = status
+    return await provider.refund(charge, payment_status=order.payment_status) if provider is not None else REFUNDED
 
 
-def _history(session: AsyncSession, order: Order, *, kind: str, to: str, actor: Actor, note: str | None) -> None:
-    before = order.status if kind == "status" else order.payment_status
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            kind=kind,
-            from_state=before,
-            to_state=to,
-            actor=actor.kind,
-            actor_id=actor.user_id,
-            note=note,
-        )
-    )
+def _history(order: Order, *, kind: str, to: str, actor: Actor, note: str | None) -> dict[str, Any]:
+    """An `order_events` row: the move from the order's current state (status or payment) to `to`."""
+    return {
+        "order_id": order.id,
+        "kind": kind,
+        "from_state": order.status if kind == "status" else order.payment_status,
+        "to_state": to,
+        "actor": actor.kind,
+        "actor_id": actor.user_id,
+        "note": note,
+    }

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CTE, Select, String, cast, delete, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from microshop.common.db import execute_count, table_of
 from microshop.common.pagination import PageParams, paginate
@@ -17,7 +18,8 @@ from microshop.products.orders.schemas import OrderFilters
 from microshop.products.payments.models import PaymentMethodSetting
 from microshop.products.shipping.models import ShippingMethod
 
-orders, order_items, idempotency_keys = table_of(Order), table_of(OrderItem), table_of(IdempotencyKey)
+orders, order_items, order_events = table_of(Order), table_of(OrderItem), table_of(OrderEvent)
+idempotency_keys = table_of(IdempotencyKey)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,18 @@ def _insert_key(new_id: CTE, *, user_id: int, key: NewKey) -> CTE:
     row = select(literal(user_id), literal(key.key), literal(key.fingerprint), new_id.c.id, func.now() + key.ttl)
     columns = ["user_id", "key", "fingerprint", "order_id", "expires_at"]
     return insert(idempotency_keys).from_select(columns, row).cte("new_key")
+
+
+async def move(
+    session: AsyncSession, *, order: Order, changes: Mapping[str, Any], history: Sequence[Mapping[str, Any]]
+) -> None:
+    """Change a (locked) order's columns and write its history rows, in one statement; the loaded
+    `order` is brought up to date without another flush."""
+    rows = insert(order_events).values(list(history)).cte("history")
+    statement = update(orders).where(orders.c.id == order.id).values(**changes).returning(orders.c.updated_at)
+    updated_at = (await session.execute(statement.add_cte(rows))).scalar_one()
+    for name, value in {**changes, "updated_at": updated_at}.items():
+        set_committed_value(order, name, value)
 
 
 async def default_choice(
