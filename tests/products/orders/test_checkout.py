@@ -30,7 +30,12 @@ class TestCheckoutSuccess:
         )
         buyer_id = (await shop.order_row(body["order_id"]))["user_id"]
         assert [row["actor"].split()[0] for row in actors] == [f"user:{buyer_id}"], "the ledger names the buyer"
-        assert (await shop.client.get("/api/cart", headers=user)).json() == {"id": None, "items": [], "total": "0.00"}
+        assert (await shop.client.get("/api/cart", headers=user)).json() == {
+            "id": None,
+            "items": [],
+            "total": "0.00",
+            "currency": "EUR",
+        }
         order = (await shop.client.get(f"/api/orders/{body['order_id']}", headers=user)).json()
         assert order["status"] == "placed"
         assert order["items"] == [

@@ -718,6 +718,12 @@ export interface components {
         /** CartRead */
         CartRead: {
             /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
+            /**
              * Id
              * @description The active cart's id; null before the first item is added
              */
@@ -941,6 +947,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
             /** Description */
             description: string | null;
             /** Features */
@@ -1029,6 +1041,12 @@ export interface components {
         ShippingMethodRead: {
             /** Active */
             active: boolean;
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
             /** Free Above */
             free_above: string | null;
             /** Id */
