@@ -76,7 +76,7 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
     await add_to_cart(page, lamp, 2)
     await add_to_cart(page, rug, 1)
     await page.get_by_test_id("nav-cart").click()
-    await expect(page.get_by_test_id("cart-total")).to_have_text("$55.00")
+    await expect(page.get_by_test_id("cart-total")).to_have_text("€55.00")
     await page.get_by_role("link", name="Check out").click()
 
     # Address: a new user has none; the form checks before the server does, then the address is saved.
