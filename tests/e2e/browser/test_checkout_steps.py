@@ -163,7 +163,7 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
         await page.get_by_role("button", name="Place order").click()
     placed = await (await sent.value).json()
     order_id = placed["order_id"]
-    assert placed["message"] == "Compra exitosa" and placed["total"] == "59.90"
+    assert (placed["message"], placed["total"], placed["currency"]) == ("Compra exitosa", "59.90", "EUR")
     await page.wait_for_url(f"**/checkout/confirmation/{order_id}")
     await expect(page.get_by_test_id("checkout-success")).to_contain_text(f"Order #{order_id} is placed")
     await expect(page.get_by_test_id("payment-instructions")).to_contain_text(iban)

@@ -51,9 +51,9 @@ class TestShopCurrency:
 
 
 class TestOpenAPI:
-    async def test_product_cart_and_shipping_shapes_require_an_iso_4217_currency(self, shop: Shop) -> None:
+    async def test_every_shape_with_amounts_requires_an_iso_4217_currency(self, shop: Shop) -> None:
         schemas: dict[str, Any] = (await shop.client.get("/openapi.json")).json()["components"]["schemas"]
-        for shape in ("ProductRead", "CartRead", "ShippingMethodRead"):
+        for shape in ("ProductRead", "CartRead", "ShippingMethodRead", "QuoteRead", "CheckoutRead", "OrderRead"):
             assert "currency" in schemas[shape]["required"]
             currency = schemas[shape]["properties"]["currency"]
             assert currency["type"] == "string" and "ISO 4217" in currency["description"]

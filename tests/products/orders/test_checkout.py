@@ -21,7 +21,12 @@ class TestCheckoutSuccess:
         response = await _checkout(shop, user)
         assert response.status_code == 201
         body = response.json()
-        assert body == {"message": "Compra exitosa", "order_id": body["order_id"], "total": "4500.00"}
+        assert body == {
+            "message": "Compra exitosa",
+            "order_id": body["order_id"],
+            "total": "4500.00",
+            "currency": "EUR",
+        }
         assert await shop.stock(product_id) == 7
         movements = await shop.movements(f"order-{body['order_id']}")
         assert [tuple(m) for m in movements] == [(product_id, -3, "reservation")]

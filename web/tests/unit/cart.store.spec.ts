@@ -10,7 +10,7 @@ const CART = {
   total: '3000.00',
   currency: 'EUR',
 }
-const SUCCESS = { message: 'Compra exitosa', order_id: 42, total: '3000.00' }
+const SUCCESS = { message: 'Compra exitosa', order_id: 42, total: '3000.00', currency: 'EUR' }
 const UNAVAILABLE = { error: { code: 'inventory_unavailable', message: 'Inventory is unavailable' } }
 
 describe('cart store checkout', () => {

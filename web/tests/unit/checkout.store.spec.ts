@@ -30,7 +30,7 @@ function services(addresses: unknown[] = [HOME]) {
     if (url.startsWith('/api/shipping-methods')) return json(200, [PICKUP, COURIER])
     if (url.startsWith('/api/payment-methods')) return json(200, PAYMENTS)
     if (url === '/api/cart/quote') return json(200, QUOTE)
-    if (url === '/api/cart/checkout') return json(201, { message: 'Compra exitosa', order_id: 9, total: '34.90' })
+    if (url === '/api/cart/checkout') return json(201, { message: 'Compra exitosa', order_id: 9, total: '34.90', currency: 'EUR' })
     return json(404, { error: { code: 'not_found', message: url } })
   })
 }

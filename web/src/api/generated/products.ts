@@ -736,6 +736,12 @@ export interface components {
         /** CheckoutRead */
         CheckoutRead: {
             /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
+            /**
              * Message
              * @example Compra exitosa
              */
@@ -839,7 +845,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Currency */
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
             currency: string;
             /** History */
             history: components["schemas"]["OrderEventRead"][];
@@ -987,6 +997,7 @@ export interface components {
         QuoteRead: {
             /**
              * Currency
+             * @description ISO 4217 code of the amounts beside it
              * @example EUR
              */
             currency: string;
