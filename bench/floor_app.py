@@ -4,8 +4,8 @@ It answers a fixed list of catalog paths (`FLOOR_PATHS_FILE`, one a line: listin
 page, sort, search, price range or feature filter, and product pages `/api/products/{id}`). At
 startup each worker compiles every path's statement once with the products service's own code —
 `ProductQuery` and `parse_feature_filters` read the query string, `listing_conditions` and
-`LISTED.where(...).order_by(ORDERINGS[sort])` build the statement, and the window count, offset and
-limit go on as `paginate_rows` puts them; a product page is `LISTED.where(id, not archived)` —
+`listed(currency).where(...).order_by(ORDERINGS[sort])` build the statement, and the window count, offset and
+limit go on as `paginate_rows` puts them; a product page is `listed(currency).where(id, not archived)` —
 with the asyncpg dialect, and keeps the SQL text and its positional arguments. Per request it
 only runs that SQL on a pooled asyncpg connection and serializes the rows into the service's JSON
 (`{items, total, page, page_size}`, or one product). A path not in the list answers 404.
@@ -33,10 +33,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from microshop.products.catalog.models import Product
-from microshop.products.catalog.repository import LISTED, ORDERINGS, listing_conditions
+from microshop.products.catalog.repository import ORDERINGS, listed, listing_conditions
 from microshop.products.catalog.schemas import FEATURE_PREFIX, ProductQuery, parse_feature_filters
+from microshop.products.config import ProductsSettings
 
 LISTING = "/api/products"
+# The bench's Products runs with the default SHOP_CURRENCY.
+CURRENCY = ProductsSettings.model_fields["shop_currency"].default
+LISTED = listed(CURRENCY)
 _DIALECT = asyncpg_dialect()
 
 
@@ -112,6 +116,7 @@ def _item(row: asyncpg.Record) -> dict[str, Any]:
         "name": row["name"],
         "description": row["description"],
         "price": f"{price.quantize(Decimal('0.01'))}",
+        "currency": row["currency"],
         "image_url": row["image_url"],
         "features": row["features"],
         "stock": row["stock"],

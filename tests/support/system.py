@@ -92,6 +92,8 @@ def start_system(*, database_url: str, nats_url: str, tokens: TokenFactory, work
                     "HTTP_READ_TIMEOUT": "2",
                     "RECOVERY_INTERVAL_SECONDS": "1",
                     "RECOVERY_MIN_AGE_SECONDS": "2",
+                    # A currency whose symbol is not "$": the browser tests see it on every amount.
+                    "SHOP_CURRENCY": "EUR",
                 },
             )
             processes.append(products.start())

@@ -3,13 +3,16 @@
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, Field, PlainSerializer
 
 # Money leaves every service as a decimal string with two places ("1500.00").
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value.quantize(Decimal('0.01'))}", return_type=str, when_used="json"),
 ]
+
+# The ISO 4217 code of the amounts beside it: the shop's SHOP_CURRENCY (docs/architecture.md#wire-shapes).
+CurrencyCode = Annotated[str, Field(description="ISO 4217 code of the amounts beside it", examples=["EUR"])]
 
 
 def storable_text(value: str) -> str:

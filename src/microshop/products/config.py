@@ -44,7 +44,8 @@ class ProductsSettings(ServiceSettings):
     # How long an Idempotency-Key keeps its request and answer (Stripe keeps them 24 h).
     idempotency_key_ttl_hours: float = env_field(24.0, "IDEMPOTENCY_KEY_TTL_HOURS", gt=0)
 
-    # The shop's currency (ISO 4217), carried on every order; prices are in it.
+    # The shop's currency (ISO 4217): prices are in it; every answer with amounts says it, every order keeps it
+    # (docs/architecture.md#wire-shapes).
     shop_currency: str = env_field("EUR", "SHOP_CURRENCY")
 
     @field_validator("shop_currency")

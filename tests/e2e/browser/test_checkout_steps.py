@@ -1,9 +1,9 @@
 """Checkout in steps and fulfilment, walked in Chromium against the real services, broker and SMTP server.
 
 A new user buys two products with a paid delivery method and a bank transfer, gets the confirmation
-email, follows the order's timeline; the admin marks it paid and shipped; the customer gets the shipped
-email and sees the tracking number; the admin cancels another order and Inventory's ledger takes the
-units back.
+email, follows the order's timeline; the admin marks it paid, shipped and delivered; the customer gets
+the shipped email and sees the tracking number, then "Delivered"; the admin cancels another order and
+Inventory's ledger takes the units back. Every amount is in the shop's currency (euros: "€", not "$").
 """
 
 import re
@@ -50,7 +50,10 @@ async def admin_offers_courier_and_bank_transfer(shop: Shop, courier: str, iban:
     await new.get_by_label("Free above").fill("500")
     await new.get_by_role("button", name="Save").click()
     await expect(page.get_by_test_id("success-notice")).to_contain_text(f"“{courier}” is on offer.")
-    await expect(page.get_by_test_id("shipping-method").filter(has_text=courier)).to_contain_text("4.90")
+    await expect(page.get_by_test_id("shipping-method").filter(has_text=courier)).to_contain_text(
+        "€4.90 · free above €500.00"
+    )
+    await admin_moves_the_default_and_back(shop, page, courier.replace("Courier", "Counter"))
 
     await page.goto("/admin/payment-methods")
     bank = page.locator('[data-testid="payment-method"][data-code="bank_transfer"]')
@@ -64,6 +67,29 @@ async def admin_offers_courier_and_bank_transfer(shop: Shop, courier: str, iban:
     await page.context.close()
 
 
+async def admin_moves_the_default_and_back(shop: Shop, page: Page, counter: str) -> None:
+    """A new pickup method made the default with "Make default", then the shop's own default again (and it goes)."""
+    async with shop.admin_api() as api:
+        listed = await api.get(f"{shop.system.products.url}/api/shipping-methods")
+    old_default = next(method["name"] for method in listed.json() if method["is_default"])
+    new = page.get_by_role("form", name="New shipping method")
+    await new.get_by_label("Name").fill(counter)
+    await new.get_by_label("Price").fill("0")
+    await new.get_by_label("Pickup in store").check()
+    await new.get_by_role("button", name="Save").click()
+    await expect(page.get_by_test_id("success-notice")).to_contain_text(f"“{counter}” is on offer.")
+    methods = page.get_by_test_id("shipping-method")
+    await page.get_by_role("button", name=f"Make {counter} the default").click()
+    await expect(page.get_by_test_id("success-notice")).to_contain_text(f"“{counter}” is the default now")
+    await expect(methods.filter(has_text=counter)).to_contain_text("default")
+    await expect(page.get_by_role("button", name=f"Make {counter} the default")).to_have_count(0)
+    await page.get_by_role("button", name=f"Make {old_default} the default").click()
+    await expect(page.get_by_test_id("success-notice")).to_contain_text(f"“{old_default}” is the default now")
+    await expect(page.get_by_role("button", name=f"Make {counter} the default")).to_be_visible()
+    await page.get_by_role("button", name=f"Deactivate {counter}").click()
+    await expect(page.get_by_test_id("success-notice")).to_contain_text(f"“{counter}” is no longer offered.")
+
+
 async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(shop: Shop) -> None:
     tag = uuid.uuid4().hex[:6]
     courier, iban = f"Courier {tag}", f"IBAN ES91 2100 0418 {tag}"
@@ -73,10 +99,14 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
     user = await shop.sign_up("user")
 
     page = await shop.page(user)
+    await page.goto("/home")  # newest first: both are on the first page
+    for product_id, price in ((lamp, "€12.50"), (rug, "€30.00")):
+        card = page.locator(f'[data-testid="product-card"][data-product-id="{product_id}"]')
+        await expect(card.get_by_test_id("product-price")).to_have_text(price)
     await add_to_cart(page, lamp, 2)
     await add_to_cart(page, rug, 1)
     await page.get_by_test_id("nav-cart").click()
-    await expect(page.get_by_test_id("cart-total")).to_have_text("$55.00")
+    await expect(page.get_by_test_id("cart-total")).to_have_text("€55.00")
     await page.get_by_role("link", name="Check out").click()
 
     # Address: a new user has none; the form checks before the server does, then the address is saved.
@@ -99,6 +129,7 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
 
     # Shipping, then payment: only the methods that fit a delivery are offered.
     await page.wait_for_url("**/checkout/shipping")
+    await expect(page.get_by_test_id("shipping-step")).to_contain_text("€4.90 · free from €500.00")
     await page.get_by_role("radio", name=courier).check()
     await page.get_by_role("button", name="Continue").click()
     await page.wait_for_url("**/checkout/payment")
@@ -132,7 +163,7 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
         await page.get_by_role("button", name="Place order").click()
     placed = await (await sent.value).json()
     order_id = placed["order_id"]
-    assert placed["message"] == "Compra exitosa" and placed["total"] == "59.90"
+    assert (placed["message"], placed["total"], placed["currency"]) == ("Compra exitosa", "59.90", "EUR")
     await page.wait_for_url(f"**/checkout/confirmation/{order_id}")
     await expect(page.get_by_test_id("checkout-success")).to_contain_text(f"Order #{order_id} is placed")
     await expect(page.get_by_test_id("payment-instructions")).to_contain_text(iban)
@@ -178,6 +209,13 @@ async def test_a_new_user_checks_out_in_steps_and_follows_the_order_to_shipped(s
         [re.compile("Order placed"), re.compile("Payment received"), re.compile("Shipped")]
     )
     await shop.shot(page, "order-timeline")
+
+    # The parcel arrives: the admin marks it delivered, and the customer's timeline says so.
+    await admin.get_by_role("button", name="Mark delivered").click()
+    await expect(admin.get_by_test_id("order-status")).to_have_text("delivered")
+    await page.reload()
+    await expect(page.get_by_test_id("order-status")).to_have_text("delivered")
+    await expect(page.get_by_test_id("timeline-entry").last).to_contain_text("Delivered")
 
 
 async def user_id_of(shop: Shop, account: Account) -> int:

@@ -107,7 +107,7 @@ async def stocked_product(shop: Shop, product_image: Path) -> Product:
     await page.get_by_role("button", name="Save changes").click()
     await page.wait_for_url(f"**/products/{product_id}")
     await expect(page.get_by_role("heading", name=name)).to_be_visible()
-    await expect(page.get_by_test_id("product-detail").get_by_test_id("product-price")).to_have_text("$24.50")
+    await expect(page.get_by_test_id("product-detail").get_by_test_id("product-price")).to_have_text("€24.50")
     await expect(page.get_by_label("Features")).to_contain_text("orange")
 
     await page.get_by_role("link", name="Inventory", exact=True).click()
@@ -145,7 +145,7 @@ async def test_an_admin_creates_edits_and_stocks_a_product(shop: Shop, stocked_p
     await page.goto("/home")
     product = card(page, stocked_product.id)
     await expect(product.get_by_test_id("product-name")).to_have_text(stocked_product.name)
-    await expect(product.get_by_test_id("product-price")).to_have_text("$24.50")
+    await expect(product.get_by_test_id("product-price")).to_have_text("€24.50")
     await expect(product.get_by_test_id("stock-badge")).to_have_attribute("data-stock", "5")
     await expect(product.get_by_test_id("stock-badge")).to_have_text("Only 5 left")
     await wait_image_loaded(page, stocked_product.name)
@@ -195,8 +195,8 @@ async def test_a_user_buys_the_product_and_the_stock_goes_down(shop: Shop, stock
     item = page.locator(f'[data-testid="cart-item"][data-product-id="{stocked_product.id}"]')
     await expect(item.get_by_test_id("cart-item-name")).to_have_text(stocked_product.name)
     await expect(item.get_by_test_id("cart-item-quantity")).to_have_value("2")
-    await expect(item.get_by_test_id("cart-item-total")).to_have_text("$49.00")
-    await expect(page.get_by_test_id("cart-total")).to_have_text("$49.00")
+    await expect(item.get_by_test_id("cart-item-total")).to_have_text("€49.00")
+    await expect(page.get_by_test_id("cart-total")).to_have_text("€49.00")
     await shop.shot(page, "cart")
 
     await check_out_for_pickup(page)

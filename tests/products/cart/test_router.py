@@ -99,7 +99,7 @@ class TestGetCart:
     async def test_without_a_cart_is_empty(self, shop: Shop) -> None:
         response = await shop.client.get("/api/cart", headers=shop.user())
         assert response.status_code == 200
-        assert response.json() == {"id": None, "items": [], "total": "0.00"}
+        assert response.json() == {"id": None, "items": [], "total": "0.00", "currency": "EUR"}
         assert "X-Stock-Status" not in response.headers
 
     async def test_shows_current_prices_not_the_price_when_added(self, shop: Shop) -> None:
@@ -210,7 +210,7 @@ class TestEmptyCart:
         cart = (await shop.add(user, await shop.create_product())).json()
         response = await shop.client.delete("/api/cart", headers=user)
         assert response.status_code == 200
-        assert response.json() == {"id": cart["id"], "items": [], "total": "0.00"}
+        assert response.json() == {"id": cart["id"], "items": [], "total": "0.00", "currency": "EUR"}
 
     async def test_without_a_cart_is_fine(self, shop: Shop) -> None:
         response = await shop.client.delete("/api/cart", headers=shop.user())

@@ -46,6 +46,7 @@ class TestCreate:
             "name",
             "description",
             "price",
+            "currency",
             "image_url",
             "features",
             "stock",

@@ -21,7 +21,12 @@ class TestCheckoutSuccess:
         response = await _checkout(shop, user)
         assert response.status_code == 201
         body = response.json()
-        assert body == {"message": "Compra exitosa", "order_id": body["order_id"], "total": "4500.00"}
+        assert body == {
+            "message": "Compra exitosa",
+            "order_id": body["order_id"],
+            "total": "4500.00",
+            "currency": "EUR",
+        }
         assert await shop.stock(product_id) == 7
         movements = await shop.movements(f"order-{body['order_id']}")
         assert [tuple(m) for m in movements] == [(product_id, -3, "reservation")]
@@ -30,7 +35,12 @@ class TestCheckoutSuccess:
         )
         buyer_id = (await shop.order_row(body["order_id"]))["user_id"]
         assert [row["actor"].split()[0] for row in actors] == [f"user:{buyer_id}"], "the ledger names the buyer"
-        assert (await shop.client.get("/api/cart", headers=user)).json() == {"id": None, "items": [], "total": "0.00"}
+        assert (await shop.client.get("/api/cart", headers=user)).json() == {
+            "id": None,
+            "items": [],
+            "total": "0.00",
+            "currency": "EUR",
+        }
         order = (await shop.client.get(f"/api/orders/{body['order_id']}", headers=user)).json()
         assert order["status"] == "placed"
         assert order["items"] == [

@@ -56,7 +56,7 @@ export const useCartStore = defineStore('cart', () => {
       const result = await cartApi.checkout(checkoutKey.value, choices)
       checkoutKey.value = null
       lastOrder.value = result
-      cart.value = { id: cart.value?.id ?? null, items: [], total: '0.00' }
+      if (cart.value) cart.value = { ...cart.value, items: [], total: '0.00' }
       return result
     } catch (error) {
       if (!isRetryable(error)) checkoutKey.value = null

@@ -63,8 +63,6 @@ export const useCheckoutStore = defineStore('checkout', () => {
   const paymentMethods = ref<PaymentMethod[]>([])
   const loaded = ref(false)
   const quote = ref<Quote | null>(null)
-  /** The shop's currency (ISO 4217), learnt from a quote; null until one answered. */
-  const currency = ref<string | null>(null)
 
   const saved = restore()
   const addressId = ref<number | null>(saved?.addressId ?? null)
@@ -128,18 +126,12 @@ export const useCheckoutStore = defineStore('checkout', () => {
 
   /** The server's lists: saved addresses, active shipping methods, enabled payment methods. */
   async function load(): Promise<void> {
-    const [a, s, p] = await Promise.all([addressesApi.list(), shippingApi.list(), paymentsApi.list(), learnCurrency()])
+    const [a, s, p] = await Promise.all([addressesApi.list(), shippingApi.list(), paymentsApi.list()])
     addresses.value = a
     shippingMethods.value = s
     paymentMethods.value = p
     if (addressId.value === null && !pickupOnly.value) addressId.value = a.find((x) => x.is_default)?.id ?? null
     loaded.value = true
-  }
-
-  /** The shop's currency from a quote of the default choices (a failure leaves prices without a symbol). */
-  async function learnCurrency(): Promise<void> {
-    if (currency.value) return
-    currency.value = (await cartApi.quote({}).catch(() => null))?.currency ?? null
   }
 
   function chooseAddress(id: number): void {
@@ -185,7 +177,6 @@ export const useCheckoutStore = defineStore('checkout', () => {
 
   async function fetchQuote(): Promise<Quote> {
     quote.value = await cartApi.quote(request.value)
-    currency.value = quote.value.currency
     return quote.value
   }
 
@@ -213,7 +204,6 @@ export const useCheckoutStore = defineStore('checkout', () => {
     paymentMethods,
     loaded,
     quote,
-    currency,
     addressId,
     pickupOnly,
     shippingMethodId,

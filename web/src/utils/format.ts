@@ -1,29 +1,31 @@
 const LOCALE = 'en-US'
-const money = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-const byCurrency = new Map<string, Intl.NumberFormat>()
+const byCurrency = new Map<string, Intl.NumberFormat | null>()
+const plain = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
 function currencyFormat(currency: string): Intl.NumberFormat | null {
   if (!byCurrency.has(currency)) {
+    let format: Intl.NumberFormat | null = null
     try {
-      byCurrency.set(currency, new Intl.NumberFormat(LOCALE, { style: 'currency', currency }))
+      format = new Intl.NumberFormat(LOCALE, { style: 'currency', currency })
     } catch {
-      return null // not an ISO 4217 code the browser knows
+      // not a code Intl accepts: the amount is written with the code after it
     }
+    byCurrency.set(currency, format)
   }
-  return byCurrency.get(currency)!
+  return byCurrency.get(currency) ?? null
 }
 
 /**
- * "1500.00" → "$1,500.00", or in an order's currency: ("1500.00", "EUR") → "€1,500.00"
- * (display only; money is never computed in the browser).
+ * The one way the app shows money: an amount from an answer (a decimal string) in the ISO 4217
+ * currency that answer names (`currency` of a product, cart, shipping method, quote or order), with
+ * that currency's own symbol and decimals. Display only: money is never computed in the browser.
  */
-export function formatMoney(value: string | number | null | undefined, currency?: string | null): string {
+export function formatMoney(value: string | number | null | undefined, currency: string): string {
   if (value === null || value === undefined || value === '') return '—'
   const n = Number(value)
   if (!Number.isFinite(n)) return String(value)
-  const format = currency ? currencyFormat(currency) : null
-  if (format) return format.format(n)
-  return currency ? `${money.format(n)} ${currency}` : `$${money.format(n)}`
+  const format = currencyFormat(currency)
+  return format ? format.format(n) : `${plain.format(n)} ${currency}`
 }
 
 export function formatDate(iso: string | null | undefined): string {

@@ -8,8 +8,9 @@ const CART = {
   id: 1,
   items: [{ id: 10, product_id: 7, name: 'Laptop', unit_price: '1500.00', quantity: 2, line_total: '3000.00', stock: 5, available: true }],
   total: '3000.00',
+  currency: 'EUR',
 }
-const SUCCESS = { message: 'Compra exitosa', order_id: 42, total: '3000.00' }
+const SUCCESS = { message: 'Compra exitosa', order_id: 42, total: '3000.00', currency: 'EUR' }
 const UNAVAILABLE = { error: { code: 'inventory_unavailable', message: 'Inventory is unavailable' } }
 
 describe('cart store checkout', () => {

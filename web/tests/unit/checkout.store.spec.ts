@@ -9,8 +9,8 @@ const HOME = {
   id: 5, name: 'Ana', phone: '+34 600 000 000', line1: 'Calle Mayor 1', line2: null, city: 'Madrid',
   region: null, postal_code: '28001', country: 'ES', is_default: true, created_at: '', updated_at: '',
 }
-const PICKUP = { id: 1, name: 'Pickup in store', price: '0.00', free_above: null, pickup: true, active: true, is_default: true }
-const COURIER = { id: 2, name: 'Courier', price: '4.90', free_above: '100.00', pickup: false, active: true, is_default: false }
+const PICKUP = { id: 1, name: 'Pickup in store', price: '0.00', free_above: null, currency: 'EUR', pickup: true, active: true, is_default: true }
+const COURIER = { id: 2, name: 'Courier', price: '4.90', free_above: '100.00', currency: 'EUR', pickup: false, active: true, is_default: false }
 const PAYMENTS = [
   { code: 'cash_on_pickup', name: 'Cash on pickup', enabled: true, instructions: null, fits: ['pickup'] },
   { code: 'cash_on_delivery', name: 'Cash on delivery', enabled: true, instructions: null, fits: ['delivery'] },
@@ -30,7 +30,7 @@ function services(addresses: unknown[] = [HOME]) {
     if (url.startsWith('/api/shipping-methods')) return json(200, [PICKUP, COURIER])
     if (url.startsWith('/api/payment-methods')) return json(200, PAYMENTS)
     if (url === '/api/cart/quote') return json(200, QUOTE)
-    if (url === '/api/cart/checkout') return json(201, { message: 'Compra exitosa', order_id: 9, total: '34.90' })
+    if (url === '/api/cart/checkout') return json(201, { message: 'Compra exitosa', order_id: 9, total: '34.90', currency: 'EUR' })
     return json(404, { error: { code: 'not_found', message: url } })
   })
 }
@@ -50,11 +50,11 @@ describe('checkout store', () => {
   })
 
   it('starts from the default address and asks every step before the review', async () => {
-    services()
+    const fetch = services()
     const checkout = useCheckoutStore()
     await checkout.load()
     expect(checkout.addressId).toBe(5)
-    expect(checkout.currency).toBe('EUR')
+    expect(fetch.mock.calls.map((c) => c[0])).not.toContain('/api/cart/quote') // the methods say their currency
     expect(checkout.missingBefore('shipping')).toBeNull()
     expect(checkout.missingBefore('review')).toBe('shipping')
     checkout.chooseShipping(2)

@@ -1,4 +1,9 @@
-import { vi } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
+import { createApp, h, type App } from 'vue'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { RouterView } from 'vue-router'
+import { router } from '@/router'
+import { TOKEN_KEY } from '@/stores/auth'
 
 const b64url = (value: unknown) =>
   btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
@@ -30,3 +35,50 @@ export const headerOf = (init: RequestInit | undefined, name: string): string | 
 
 export const bodyOf = (init: RequestInit | undefined): unknown =>
   typeof init?.body === 'string' ? JSON.parse(init.body) : init?.body
+
+/** Wait until `condition` holds (the page's HTML in the error when it never does). */
+export async function until(condition: () => boolean, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not reached; at ${router.currentRoute.value.fullPath}: ${document.body.innerHTML}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/**
+ * Pages as the app shows them, through its router: each test gets a fresh Pinia, an empty #app and a
+ * token with `claims` (a user's unless told); `open(path)` mounts the app there.
+ */
+export function routedPages(claims: Record<string, unknown> = {}) {
+  let app: App | null = null
+  let pinia: Pinia
+
+  beforeEach(async () => {
+    localStorage.clear()
+    sessionStorage.clear()
+    localStorage.setItem(TOKEN_KEY, makeJwt(claims))
+    document.body.innerHTML = '<div id="app"></div>'
+    pinia = createPinia()
+    setActivePinia(pinia)
+    await router.push('/login?redirect=elsewhere') // the router is one for the module: leave the last test's route
+  })
+  afterEach(() => {
+    app?.unmount()
+    app = null
+  })
+
+  return {
+    async open(path: string): Promise<void> {
+      app = createApp({ render: () => h(RouterView) }).use(pinia).use(router)
+      app.mount('#app')
+      await router.push(path)
+    },
+  }
+}
+
+/** The trimmed text of every element with this data-testid, once there is one. */
+export async function textsOf(testid: string): Promise<string[]> {
+  const selector = `[data-testid="${testid}"]`
+  await until(() => document.querySelector(selector) !== null)
+  return [...document.querySelectorAll(selector)].map((element) => element.textContent?.trim() ?? '')
+}

@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { Order } from '@/api/types'
 import { emptyDraft } from '@/stores/checkout'
 import { addressLines, draftErrors } from '@/utils/address'
-import { formatMoney } from '@/utils/format'
 import { availableActions } from '@/utils/orderMoves'
 
 const order = (status: Order['status'], payment: Order['payment_status'], pickup: boolean) =>
   ({ status, payment_status: payment, shipping: { pickup } }) as Order
-
-describe('money in the order currency', () => {
-  it('formats with Intl.NumberFormat in the given ISO 4217 currency', () => {
-    expect(formatMoney('1500.00', 'EUR')).toBe('€1,500.00')
-    expect(formatMoney('4.9', 'USD')).toBe('$4.90')
-    expect(formatMoney('10.00', 'JPY')).toBe('¥10')
-    expect(formatMoney('10.00', 'XX1')).toBe('10.00 XX1')
-  })
-})
 
 describe('address step', () => {
   it('names the missing and malformed fields before asking the server', () => {

@@ -50,7 +50,7 @@ describe('features editor rows', () => {
 
 describe('formatting', () => {
   it('shows money and stock the way the cards do', () => {
-    expect(formatMoney('1500.00')).toBe('$1,500.00')
+    expect(formatMoney('1500.00', 'USD')).toBe('$1,500.00')
     expect(stockLabel(0)).toBe('Out of stock')
     expect(stockLabel(3)).toBe('Only 3 left')
     expect(stockLabel(50)).toBe('In stock')

@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field
 
 from microshop.common.ids import MAX_ID
-from microshop.common.schemas import Money
+from microshop.common.schemas import CurrencyCode, Money
 from microshop.products.cart.models import MAX_QUANTITY
 
 Quantity = Field(ge=1, le=MAX_QUANTITY, description=f"1 to {MAX_QUANTITY} units")
@@ -33,3 +33,4 @@ class CartRead(BaseModel):
     id: int | None = Field(description="The active cart's id; null before the first item is added")
     items: list[CartItemRead]
     total: Money
+    currency: CurrencyCode

@@ -28,11 +28,11 @@ class CheckoutPending(Conflict):
     code = "checkout_pending"
 
 
-async def view_cart(*, session: AsyncSession, user_id: int) -> CartRead:
+async def view_cart(*, session: AsyncSession, user_id: int, currency: str) -> CartRead:
     """The user's active cart with current prices and stock (from the read model, in the same statement)."""
     cart = await repository.get_active_cart(session, user_id=user_id)
     if cart is None:
-        return CartRead(id=None, items=[], total=Decimal("0.00"))
+        return CartRead(id=None, items=[], total=Decimal("0.00"), currency=currency)
     rows = await repository.items_with_products(session, cart_id=cart.id)
     items = []
     for row in rows:
@@ -49,7 +49,7 @@ async def view_cart(*, session: AsyncSession, user_id: int) -> CartRead:
             )
         )
     total = sum((item.line_total for item in items), Decimal("0.00"))
-    return CartRead(id=cart.id, items=items, total=total)
+    return CartRead(id=cart.id, items=items, total=total, currency=currency)
 
 
 async def _ensure_no_pending_checkout(session: AsyncSession, cart: Cart) -> None:
@@ -57,7 +57,7 @@ async def _ensure_no_pending_checkout(session: AsyncSession, cart: Cart) -> None
         raise CheckoutPending("A checkout of this cart is in progress; retry the checkout to finish it first")
 
 
-async def add_item(*, session: AsyncSession, user_id: int, product_id: int, quantity: int) -> CartRead:
+async def add_item(*, session: AsyncSession, user_id: int, product_id: int, quantity: int, currency: str) -> CartRead:
     """Put a product in the user's active cart (created on demand), adding to any quantity there."""
     product = await repository.get_product(session, product_id)
     if product is None or product.archived:
@@ -69,7 +69,7 @@ async def add_item(*, session: AsyncSession, user_id: int, product_id: int, quan
         if await repository.count_items(session, cart_id=cart.id) >= MAX_PRODUCTS:
             raise CartFull(f"A cart holds at most {MAX_PRODUCTS} different products", details={"max": MAX_PRODUCTS})
         await repository.add_item(session, cart_id=cart.id, product_id=product_id, quantity=quantity)
-        return await view_cart(session=session, user_id=user_id)
+        return await view_cart(session=session, user_id=user_id, currency=currency)
     merged = existing.quantity + quantity
     if merged > MAX_QUANTITY:
         raise QuantityLimit(
@@ -77,7 +77,7 @@ async def add_item(*, session: AsyncSession, user_id: int, product_id: int, quan
             details={"product_id": product_id, "in_cart": existing.quantity, "max": MAX_QUANTITY},
         )
     await repository.set_quantity(session, item_id=existing.id, quantity=merged)
-    return await view_cart(session=session, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id, currency=currency)
 
 
 async def _lock_item_cart(session: AsyncSession, item: CartItem) -> None:
@@ -87,26 +87,28 @@ async def _lock_item_cart(session: AsyncSession, item: CartItem) -> None:
     await _ensure_no_pending_checkout(session, cart)
 
 
-async def set_quantity(*, session: AsyncSession, user_id: int, item: CartItem, quantity: int) -> CartRead:
+async def set_quantity(
+    *, session: AsyncSession, user_id: int, item: CartItem, quantity: int, currency: str
+) -> CartRead:
     """Set one item's quantity."""
     await _lock_item_cart(session, item)
     if not await repository.set_quantity(session, item_id=item.id, quantity=quantity):
         raise CartItemNotFound(f"Cart item {item.id} not found")
-    return await view_cart(session=session, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id, currency=currency)
 
 
-async def remove_item(*, session: AsyncSession, user_id: int, item: CartItem) -> CartRead:
+async def remove_item(*, session: AsyncSession, user_id: int, item: CartItem, currency: str) -> CartRead:
     """Take one item out of the cart."""
     await _lock_item_cart(session, item)
     if not await repository.delete_item(session, item_id=item.id):
         raise CartItemNotFound(f"Cart item {item.id} not found")
-    return await view_cart(session=session, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id, currency=currency)
 
 
-async def empty_cart(*, session: AsyncSession, user_id: int) -> CartRead:
+async def empty_cart(*, session: AsyncSession, user_id: int, currency: str) -> CartRead:
     """Remove every item of the user's active cart (nothing to do without one)."""
     cart = await repository.get_active_cart(session, user_id=user_id, for_update=True)
     if cart is not None:
         await _ensure_no_pending_checkout(session, cart)
         await repository.delete_items(session, cart_id=cart.id)
-    return await view_cart(session=session, user_id=user_id)
+    return await view_cart(session=session, user_id=user_id, currency=currency)

@@ -5,9 +5,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Row, Select, String, and_, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -100,16 +101,25 @@ LISTED = select(
 ).outerjoin(StockLevel, StockLevel.product_id == Product.id)
 
 
+@cache
+def listed(currency: str) -> Select[Any]:
+    """LISTED with the shop's currency as a constant column: each row is a whole wire shape.
+
+    Built once per currency (a service has one), so a request adds no statement building.
+    """
+    return LISTED.add_columns(literal(currency, String).label("currency"))
+
+
 async def list_page(
-    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, page: PageParams
+    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], sort: str, page: PageParams, currency: str
 ) -> tuple[list[Row[Any]], int]:
     """One page and the total of matching products, each with its stock, in one statement."""
-    return await paginate_rows(session, LISTED.where(and_(*conditions)).order_by(*ORDERINGS[sort]), page)
+    return await paginate_rows(session, listed(currency).where(and_(*conditions)).order_by(*ORDERINGS[sort]), page)
 
 
-async def get_listed(session: AsyncSession, product_id: int) -> Row[Any] | None:
+async def get_listed(session: AsyncSession, product_id: int, *, currency: str) -> Row[Any] | None:
     """One listed product with its stock, as a listing shows it."""
-    result = await session.execute(LISTED.where(Product.id == product_id, Product.archived_at.is_(None)))
+    result = await session.execute(listed(currency).where(Product.id == product_id, Product.archived_at.is_(None)))
     return result.first()
 
 

@@ -18,6 +18,7 @@ from microshop.products.catalog.dependencies import (
     ProductUpdateInput,
 )
 from microshop.products.catalog.schemas import ProductCreate, ProductRead, ProductUpdate
+from microshop.products.dependencies import SettingsDep
 from microshop.products.inventory_client import InventoryDep
 from microshop.products.stock.dependencies import stock_lag_header
 from microshop.products.storage import MediaStorageDep
@@ -66,15 +67,17 @@ uploads = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"], dependenc
 
 
 @routes.get("", dependencies=[Depends(stock_lag_header)])
-async def list_products(session: ReadSessionDep, query: ListingQuery, features: FeatureFilters) -> Page[ProductRead]:
+async def list_products(
+    session: ReadSessionDep, query: ListingQuery, features: FeatureFilters, settings: SettingsDep
+) -> Page[ProductRead]:
     """List products: search `q`, price range, `in_stock`, sort, `feature.<key>=<value>` filters; with stock."""
-    return await service.list_products(session=session, query=query, features=features)
+    return await service.list_products(session=session, query=query, features=features, currency=settings.shop_currency)
 
 
 @routes.get("/{product_id}", responses=_NOT_FOUND, dependencies=[Depends(stock_lag_header)])
-async def get_product(product_id: ProductIdPath, session: ReadSessionDep) -> ProductRead:
+async def get_product(product_id: ProductIdPath, session: ReadSessionDep, settings: SettingsDep) -> ProductRead:
     """One product with its stock."""
-    return await service.get_product(session=session, product_id=product_id)
+    return await service.get_product(session=session, product_id=product_id, currency=settings.shop_currency)
 
 
 @uploads.post(
@@ -89,10 +92,17 @@ async def create_product(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
+    settings: SettingsDep,
 ) -> ProductRead:
     """Create a product (JSON, or a multipart form with an `image`); `stock` sets its inventory."""
     return await service.create_product(
-        session=session, inventory=inventory, storage=storage, data=body.data, image=body.image, actor=admin
+        session=session,
+        inventory=inventory,
+        storage=storage,
+        data=body.data,
+        image=body.image,
+        actor=admin,
+        currency=settings.shop_currency,
     )
 
 
@@ -103,6 +113,7 @@ async def _update(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
+    settings: SettingsDep,
 ) -> ProductRead:
     return await service.update_product(
         session=session,
@@ -112,6 +123,7 @@ async def _update(
         data=body.data,
         image=body.image,
         actor=admin,
+        currency=settings.shop_currency,
     )
 
 
@@ -126,9 +138,10 @@ async def update_product_form(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
+    settings: SettingsDep,
 ) -> ProductRead:
     """Update a product (the seed's multipart form; JSON accepted too); only the fields sent change."""
-    return await _update(product_id, body, admin, session, inventory, storage)
+    return await _update(product_id, body, admin, session, inventory, storage, settings)
 
 
 @uploads.put("/{product_id}", responses=_UPDATE_RESPONSES, openapi_extra=_body(ProductUpdate, required=[]))
@@ -139,9 +152,10 @@ async def update_product(
     session: SessionDep,
     inventory: InventoryDep,
     storage: MediaStorageDep,
+    settings: SettingsDep,
 ) -> ProductRead:
     """Update a product (JSON; a multipart form is accepted too); only the fields sent change."""
-    return await _update(product_id, body, admin, session, inventory, storage)
+    return await _update(product_id, body, admin, session, inventory, storage, settings)
 
 
 @routes.delete(

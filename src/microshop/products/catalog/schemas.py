@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from microshop.common.ids import MAX_ID
 from microshop.common.pagination import PageParams
-from microshop.common.schemas import Money, storable_text
+from microshop.common.schemas import CurrencyCode, Money, storable_text
 
 MAX_STOCK = 1_000_000
 MAX_PRICE = Decimal("99999999.99")
@@ -97,6 +97,7 @@ class ProductRead(BaseModel):
     name: str
     description: str | None
     price: Money
+    currency: CurrencyCode
     image_url: str | None
     features: dict[str, Any]
     stock: int = Field(description="Units at Inventory, as Products last heard (docs/events.md#stock-read-model)")

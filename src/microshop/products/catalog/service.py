@@ -26,13 +26,14 @@ class ProductNotFound(NotFound):
         super().__init__(f"Product {product_id} not found")
 
 
-def to_read(product: Product, *, level: StockLevel | None) -> ProductRead:
+def to_read(product: Product, *, level: StockLevel | None, currency: str) -> ProductRead:
     """The wire shape of a product and its stock (no read-model row yet: 0, never confirmed)."""
     return ProductRead(
         id=product.id,
         name=product.name,
         description=product.description,
         price=product.price,
+        currency=currency,
         image_url=product.image_url,
         features=product.features,
         stock=level.stock if level is not None else 0,
@@ -48,19 +49,21 @@ _LISTED_ROWS = TypeAdapter(list[ProductRead])
 
 
 async def list_products(
-    *, session: AsyncSession, query: ProductQuery, features: dict[str, list[str]]
+    *, session: AsyncSession, query: ProductQuery, features: dict[str, list[str]], currency: str
 ) -> Page[ProductRead]:
-    """One page of the catalog with stock, from one statement on Products' own tables."""
+    """One page of the catalog with stock, from one statement on Products' own tables; prices in `currency`."""
     conditions = repository.listing_conditions(
         q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
     )
-    rows, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
+    rows, total = await repository.list_page(
+        session, conditions=conditions, sort=query.sort, page=query, currency=currency
+    )
     return Page.of(_LISTED_ROWS.validate_python(rows, from_attributes=True), total=total, params=query)
 
 
-async def get_product(*, session: AsyncSession, product_id: int) -> ProductRead:
-    """One listed product with its stock."""
-    row = await repository.get_listed(session, product_id)
+async def get_product(*, session: AsyncSession, product_id: int, currency: str) -> ProductRead:
+    """One listed product with its stock; its price in `currency`."""
+    row = await repository.get_listed(session, product_id, currency=currency)
     if row is None:
         raise ProductNotFound(product_id)
     return ProductRead.model_validate(row, from_attributes=True)
@@ -85,6 +88,7 @@ async def create_product(
     data: ProductCreate,
     image: PreparedImage | None,
     actor: Principal,
+    currency: str,
 ) -> ProductRead:
     """Create a product; its initial stock is set in Inventory before the row is committed.
 
@@ -109,7 +113,7 @@ async def create_product(
     if data.stock is not None:
         # Inside the product's transaction: if Inventory refuses, the product is not created.
         level = await _set_stock(session, inventory, product_id=product.id, stock=data.stock, actor=actor)
-    return to_read(product, level=level)
+    return to_read(product, level=level, currency=currency)
 
 
 async def update_product(
@@ -121,6 +125,7 @@ async def update_product(
     data: ProductUpdate,
     image: PreparedImage | None,
     actor: Principal,
+    currency: str,
 ) -> ProductRead:
     """Change the fields sent; `stock` is set in Inventory, and a failure there undoes the whole update."""
     product = await repository.get(session, product_id, for_update=True)
@@ -140,8 +145,8 @@ async def update_product(
     if data.stock is not None:
         # The product row stays locked across the call: if Inventory refuses, the update is undone.
         level = await _set_stock(session, inventory, product_id=product.id, stock=data.stock, actor=actor)
-        return to_read(product, level=level)
-    return to_read(product, level=await stock_repository.get(session, product.id))
+        return to_read(product, level=level, currency=currency)
+    return to_read(product, level=await stock_repository.get(session, product.id), currency=currency)
 
 
 async def _set_stock(

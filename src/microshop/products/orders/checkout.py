@@ -302,7 +302,7 @@ def answer_for(order: Order) -> Answer:
 def outcome(order: Order) -> CheckoutRead:
     """The checkout answer for a settled order: the same every time it is asked (idempotent replay)."""
     if order.status not in (PENDING, REJECTED, CANCELLED):  # placed, and maybe shipped since
-        return CheckoutRead(message=SUCCESS_MESSAGE, order_id=order.id, total=order.total)
+        return CheckoutRead(message=SUCCESS_MESSAGE, order_id=order.id, total=order.total, currency=order.currency)
     if order.status == REJECTED:
         raise InsufficientStock(
             order.short or [], message="Not enough stock for some items in your cart", order_id=order.id

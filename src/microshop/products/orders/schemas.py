@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from microshop.common.ids import MAX_ID
 from microshop.common.pagination import PageParams
-from microshop.common.schemas import Money, storable_text
+from microshop.common.schemas import CurrencyCode, Money, storable_text
 from microshop.products.addresses.schemas import AddressFields
 
 OrderStatus = Literal["pending", "placed", "shipped", "delivered", "rejected", "cancelled"]
@@ -60,7 +60,7 @@ class QuoteRead(BaseModel):
     subtotal: Money
     shipping_total: Money
     total: Money
-    currency: str = Field(examples=["EUR"])
+    currency: CurrencyCode
     shipping: ShippingRead
     payment: PaymentRead
 
@@ -69,6 +69,7 @@ class CheckoutRead(BaseModel):
     message: str = Field(examples=["Compra exitosa"])
     order_id: int
     total: Money
+    currency: CurrencyCode
 
 
 class OrderItemRead(BaseModel):
@@ -100,7 +101,7 @@ class OrderRead(BaseModel):
     user_id: int
     status: OrderStatus
     payment_status: PaymentStatus
-    currency: str
+    currency: CurrencyCode
     subtotal: Money
     shipping_total: Money
     total: Money

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from microshop.common.schemas import Money, refuse_nulls, storable_text
+from microshop.common.schemas import CurrencyCode, Money, refuse_nulls, storable_text
 
 MethodName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(storable_text)
@@ -41,12 +41,11 @@ class ShippingMethodUpdate(BaseModel):
 
 
 class ShippingMethodRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     name: str
     price: Money
     free_above: Money | None
+    currency: CurrencyCode
     pickup: bool
     active: bool
     is_default: bool

@@ -8,7 +8,7 @@ from microshop.common.errors import Conflict, Forbidden, NotFound
 from microshop.common.security import Principal
 from microshop.products.shipping import repository
 from microshop.products.shipping.models import ShippingMethod
-from microshop.products.shipping.schemas import ShippingMethodCreate, ShippingMethodUpdate
+from microshop.products.shipping.schemas import ShippingMethodCreate, ShippingMethodRead, ShippingMethodUpdate
 
 
 class ShippingMethodNotFound(NotFound):
@@ -25,13 +25,28 @@ class DefaultShippingMethod(Conflict):
     code = "default_shipping_method"
 
 
+def to_read(method: ShippingMethod, *, currency: str) -> ShippingMethodRead:
+    """The wire shape of a method, its prices in the shop's currency."""
+    return ShippingMethodRead(
+        id=method.id,
+        name=method.name,
+        price=method.price,
+        free_above=method.free_above,
+        currency=currency,
+        pickup=method.pickup,
+        active=method.active,
+        is_default=method.is_default,
+    )
+
+
 async def list_methods(
-    *, session: AsyncSession, caller: Principal | None, include_inactive: bool
-) -> list[ShippingMethod]:
+    *, session: AsyncSession, caller: Principal | None, include_inactive: bool, currency: str
+) -> list[ShippingMethodRead]:
     """Active methods, cheapest first; admins may ask for the inactive ones too."""
     if include_inactive and (caller is None or not caller.is_admin):
         raise Forbidden("Only admins may list inactive shipping methods")
-    return await repository.list_methods(session, include_inactive=include_inactive)
+    methods = await repository.list_methods(session, include_inactive=include_inactive)
+    return [to_read(method, currency=currency) for method in methods]
 
 
 async def get_method(*, session: AsyncSession, method_id: int, for_update: bool = False) -> ShippingMethod:
@@ -59,7 +74,7 @@ def _check_default(values: dict[str, Any]) -> None:
         raise DefaultShippingMethod("The default shipping method must be an active pickup method")
 
 
-async def create_method(*, session: AsyncSession, body: ShippingMethodCreate) -> ShippingMethod:
+async def create_method(*, session: AsyncSession, body: ShippingMethodCreate, currency: str) -> ShippingMethodRead:
     """Add a method; with `is_default` it replaces the old default."""
     values = body.model_dump()
     _check_default(values)
@@ -69,10 +84,12 @@ async def create_method(*, session: AsyncSession, body: ShippingMethodCreate) ->
     method = ShippingMethod(**values)
     session.add(method)
     await session.flush()
-    return method
+    return to_read(method, currency=currency)
 
 
-async def update_method(*, session: AsyncSession, method_id: int, body: ShippingMethodUpdate) -> ShippingMethod:
+async def update_method(
+    *, session: AsyncSession, method_id: int, body: ShippingMethodUpdate, currency: str
+) -> ShippingMethodRead:
     """Change a method (orders placed with it keep what they were charged)."""
     await repository.lock_methods(session)
     method = await get_method(session=session, method_id=method_id, for_update=True)
@@ -88,7 +105,7 @@ async def update_method(*, session: AsyncSession, method_id: int, body: Shipping
         setattr(method, name, value)
     await session.flush()
     await session.refresh(method)
-    return method
+    return to_read(method, currency=currency)
 
 
 async def deactivate_method(*, session: AsyncSession, method_id: int) -> None:

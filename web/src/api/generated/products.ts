@@ -718,6 +718,12 @@ export interface components {
         /** CartRead */
         CartRead: {
             /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
+            /**
              * Id
              * @description The active cart's id; null before the first item is added
              */
@@ -729,6 +735,12 @@ export interface components {
         };
         /** CheckoutRead */
         CheckoutRead: {
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
             /**
              * Message
              * @example Compra exitosa
@@ -833,7 +845,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Currency */
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
             currency: string;
             /** History */
             history: components["schemas"]["OrderEventRead"][];
@@ -941,6 +957,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
             /** Description */
             description: string | null;
             /** Features */
@@ -975,6 +997,7 @@ export interface components {
         QuoteRead: {
             /**
              * Currency
+             * @description ISO 4217 code of the amounts beside it
              * @example EUR
              */
             currency: string;
@@ -1029,6 +1052,12 @@ export interface components {
         ShippingMethodRead: {
             /** Active */
             active: boolean;
+            /**
+             * Currency
+             * @description ISO 4217 code of the amounts beside it
+             * @example EUR
+             */
+            currency: string;
             /** Free Above */
             free_above: string | null;
             /** Id */
