@@ -84,7 +84,9 @@ class Freshness:
         self._behind_since: float | None = time.time()  # not caught up yet
 
     def seconds(self) -> float:
-        return 0.0 if self._behind_since is None else max(0.0, time.time() - self._behind_since)
+        """Read from the request thread while the consumer's thread writes: `_behind_since` is read once."""
+        behind_since = self._behind_since
+        return 0.0 if behind_since is None else max(0.0, time.time() - behind_since)
 
     def caught_up(self) -> None:
         self._behind_since = None
