@@ -19,7 +19,7 @@ from microshop.inventory.app import create_app
 from microshop.inventory.config import InventorySettings
 from microshop.inventory.events import STOCK_CHANGED
 from tests.inventory.support import fetch
-from tests.support.apps import app_client, make_settings
+from tests.support.apps import app_client, make_settings, on_broker
 from tests.support.broker import TestBroker, free_broker_port
 from tests.support.tokens import TokenFactory, bearer
 
@@ -49,8 +49,9 @@ async def test_stock_changes_are_published_on_inventory_stock_changed(
     )
     app = create_app(settings)
     async with app_client(app, headers=bearer(tokens.service("products-service"))) as client:
-        await asyncio.wait_for(app.state.broker.jetstream(), timeout=20)  # the INVENTORY stream exists now
         js, namespace = nc.jetstream(), Namespace(settings.events_namespace)
+        # The INVENTORY stream exists once the app's broker is connected.
+        await asyncio.wait_for(on_broker(app, lambda _: asyncio.sleep(0)), timeout=20)
         consumer = await js.pull_subscribe(
             namespace.subject(STOCK_CHANGED),
             stream=namespace.stream("INVENTORY"),

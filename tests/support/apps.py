@@ -1,18 +1,20 @@
 """Services in process: settings for a test and an HTTP client on the running app."""
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
+from nats.js import JetStreamContext
 from sqlalchemy.engine import make_url
 
 from microshop.common.settings import ServiceSettings
 from tests.support.broker import SESSION_PREFIX
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+T = TypeVar("T")
 
 # EVENTS_MAX_BYTES of every service a test starts. JetStream reserves each stream's maximum from
 # its storage when the stream is made, and every test database's services declare their own
@@ -48,3 +50,13 @@ async def app_client(app: FastAPI, **kwargs: Any) -> AsyncIterator[httpx.AsyncCl
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs) as client:
             yield client
+
+
+async def on_broker(app: FastAPI, use: Callable[[JetStreamContext], Awaitable[T]]) -> T:
+    """`use(js)` on the app's broker connection, run on the events loop that connection belongs to."""
+
+    async def with_jetstream() -> T:
+        return await use(await app.state.broker.jetstream())
+
+    result: T = await app.state.events_loop.run(with_jetstream())
+    return result

@@ -9,6 +9,7 @@ family, a rejected reservation): `own_transaction`, a short transaction of their
 (docs/architecture.md#one-unit-of-work-per-request).
 """
 
+import contextlib
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, event, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
@@ -92,6 +94,47 @@ async def lock_until_commit(session: AsyncSession, name: str, key: int = 0) -> N
     """Wait for, then hold until the transaction ends, the advisory lock (`name`, `key`): writers that
     must take turns (one default row to move, a per-user cap) serialize on it."""
     await session.execute(select(func.pg_advisory_xact_lock(lock_class(name), key)))
+
+
+class Leadership:
+    """Whether this worker leads `name` among every worker and replica, for work one of them does for
+    all (a periodic walk of a snapshot): a session-level advisory lock (key `lock_class(name)`) kept on
+    a connection of its own. A worker that stops, dies or loses that connection lets the next one that
+    asks take over.
+    """
+
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self.engine = engine
+        self.key = lock_class(name)
+        self._connection: AsyncConnection | None = None
+
+    async def held(self) -> bool:
+        """True if this worker holds the lock, taking it if it is free (the database is asked every time)."""
+        if self._connection is not None:
+            try:
+                await self._connection.execute(select(1))
+                return True
+            except DBAPIError:  # the connection is gone, and the lock with it
+                await self.release()
+        connection = await self.engine.connect()
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")  # held outside any transaction
+            taken = bool(await connection.scalar(select(func.pg_try_advisory_lock(self.key))))
+        except BaseException:
+            await connection.close()
+            raise
+        if not taken:
+            await connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    async def release(self) -> None:
+        """Let another worker lead: the lock's connection is closed, never returned to the pool with it."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(DBAPIError, OSError):
+                await connection.invalidate()
 
 
 async def ping(engine: AsyncEngine) -> None:

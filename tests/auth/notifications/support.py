@@ -12,6 +12,7 @@ from nats.js.errors import NotFoundError
 from microshop.auth.notifications.service import DURABLE
 from microshop.common.events.broker import ORDERS, Namespace
 from microshop.common.events.envelope import Event
+from tests.support.apps import on_broker
 from tests.support.mailbox import Mailbox
 
 BANK_INSTRUCTIONS = "IBAN ES91 2100 0418 4502 0005 1332 (microshop S.L.)"
@@ -62,9 +63,9 @@ def order_event(verb: str, **overrides: Any) -> Event:
 
 async def publish(app: FastAPI, event: Event, *, msg_id: str | None = None, data: bytes | None = None) -> None:
     """Publish as Products' relay does (Nats-Msg-Id = the event id), on the app's broker and namespace."""
-    js = await app.state.broker.jetstream()
     subject = Namespace(app.state.settings.events_namespace).subject(event.type)
-    await js.publish(subject, data or event.to_json(), headers={"Nats-Msg-Id": msg_id or str(event.id)})
+    headers = {"Nats-Msg-Id": msg_id or str(event.id)}
+    await on_broker(app, lambda js: js.publish(subject, data or event.to_json(), headers=headers))
 
 
 def order_emails(mailbox: Mailbox, address: str) -> list[EmailMessage]:
@@ -103,10 +104,9 @@ async def metric(client: httpx.AsyncClient, name: str, **labels: str) -> float:
 
 async def consumer_idle(app: FastAPI) -> bool:
     """Every order event published so far was delivered to the order emails' consumer and acked."""
-    js = await app.state.broker.jetstream()
     stream = Namespace(app.state.settings.events_namespace).stream(ORDERS.name)
     try:
-        info = await js.consumer_info(stream, DURABLE)
+        info = await on_broker(app, lambda js: js.consumer_info(stream, DURABLE))
     except NotFoundError:
         return False
     return bool(info.num_pending == 0 and info.num_ack_pending == 0)

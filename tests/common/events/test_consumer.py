@@ -225,3 +225,38 @@ async def test_a_stop_that_a_library_swallowed_still_stops_the_consumer(
         task.cancel()
         done, _ = await asyncio.wait([task], timeout=10)
         assert done == {task} and task.cancelled()
+
+
+class UnansweredInfo:
+    """A JetStream context whose `consumer_info` never answers (a broker slow on its API): the rest is real."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._js, name)
+
+    async def consumer_info(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_measuring_the_lag_does_not_hold_back_the_events(
+    nc: Client, applied: Table, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with throwaway_stream(nc) as (js, stream, prefix):
+        durable = f"measured-{prefix}"
+        subscription = Subscription(
+            durable=durable, stream=stream.name, subjects=(f"{prefix}.>",), handler=noting(applied), processed=None
+        )
+        event = Event(type=f"{prefix}.thing.changed", source="test", subject="x", data={"note": "applied"})
+        await publish(js, event.type, event)
+        task = asyncio.create_task(consumer_for(subscription, sessionmaker, UnansweredInfo(js)).run())
+        try:
+            await until(lambda: _has_notes(sessionmaker, applied, ["applied"]))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def _has_notes(sessionmaker: async_sessionmaker[AsyncSession], applied: Table, expected: list[str]) -> bool:
+    return await notes(sessionmaker, applied) == expected

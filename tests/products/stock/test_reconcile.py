@@ -5,11 +5,16 @@ import asyncio
 from typing import Any
 
 import pytest
+from nats.js.errors import NotFoundError
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
+from microshop.common.db import Leadership, lock_class
+from microshop.common.events.broker import INVENTORY, Namespace
 from microshop.products.stock import service
+from microshop.products.stock.jobs import RECONCILE_LOCK, reconcile_if_leading
 from tests.products.catalog.support import Catalog
+from tests.support.apps import on_broker
 
 TABLES = {"read model": "products.stock_levels", "inventory": "inventory.inventory"}
 
@@ -39,9 +44,26 @@ def repairs() -> float:
     return REGISTRY.get_sample_value("microshop_stock_read_model_repairs_total") or 0.0
 
 
+async def events_settled(catalog: Catalog) -> bool:
+    """Inventory's outbox is all sent and Products' stock consumer has applied it all."""
+    async with catalog.app.state.sessionmaker() as session:
+        unsent = await session.scalar(text("SELECT count(*) FROM inventory.outbox WHERE sent_at IS NULL"))
+    stream = Namespace(catalog.settings.events_namespace).stream(INVENTORY.name)
+    try:
+        info = await on_broker(catalog.app, lambda js: js.consumer_info(stream, service.STOCK_LEVELS.durable))
+    except NotFoundError:  # the consumer has not started yet
+        return False
+    return unsent == 0 and info.num_pending == 0 and info.num_ack_pending == 0
+
+
 @pytest.fixture
 async def products(catalog: Catalog) -> list[int]:
-    return [(await catalog.create(name=f"Reconciled {n}", stock=10 + n))["id"] for n in range(3)]
+    created = [(await catalog.create(name=f"Reconciled {n}", stock=10 + n))["id"] for n in range(3)]
+    # Their events applied first: one arriving late would put back a row a test has just deleted.
+    async with asyncio.timeout(20):
+        while not await events_settled(catalog):
+            await asyncio.sleep(0.05)
+    return created
 
 
 async def test_an_emptied_read_model_fills_itself_from_inventory_without_counting_repairs(
@@ -105,3 +127,36 @@ async def test_reads_keep_their_stock_while_a_rebuild_runs(catalog: Catalog, pro
     await rebuilding
     assert len(seen) > 3
     assert all(snapshot == expected for snapshot in seen), [s for s in seen if s != expected][:1]
+
+
+async def test_one_worker_leads_the_periodic_pass_and_another_takes_over_when_it_stops(catalog: Catalog) -> None:
+    engine = catalog.app.state.engine
+    first, second = Leadership(engine, RECONCILE_LOCK), Leadership(engine, RECONCILE_LOCK)  # two workers
+    try:
+        assert await reconcile_if_leading(catalog.app, first)
+        assert not await reconcile_if_leading(catalog.app, second)  # the first leads: the second walks nothing
+        assert await reconcile_if_leading(catalog.app, first)
+        await first.release()  # that worker stopped
+        assert await reconcile_if_leading(catalog.app, second)
+        assert not await reconcile_if_leading(catalog.app, first)
+    finally:
+        await first.release()
+        await second.release()
+
+
+async def test_a_leader_that_lost_its_connection_lets_another_worker_lead(catalog: Catalog) -> None:
+    engine = catalog.app.state.engine
+    first, second = Leadership(engine, RECONCILE_LOCK), Leadership(engine, RECONCILE_LOCK)
+    try:
+        assert await first.held()
+        await execute(  # the leader's connection ends (a crash, a network cut): its lock goes with it
+            catalog,
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            key=lock_class(RECONCILE_LOCK),
+        )
+        assert await second.held()
+        assert not await first.held()
+    finally:
+        await first.release()
+        await second.release()

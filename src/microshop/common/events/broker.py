@@ -103,7 +103,9 @@ class Broker:
 
     @property
     def connected(self) -> bool:
-        return self._client is not None and self._client.is_connected
+        """Read from the request thread too, while the connecting task may reset `_client`: read once."""
+        client = self._client
+        return client is not None and client.is_connected
 
     async def close(self) -> None:
         if self._task is not None:

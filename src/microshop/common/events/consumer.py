@@ -84,7 +84,9 @@ class Freshness:
         self._behind_since: float | None = time.time()  # not caught up yet
 
     def seconds(self) -> float:
-        return 0.0 if self._behind_since is None else max(0.0, time.time() - self._behind_since)
+        """Read from the request thread while the consumer's thread writes: `_behind_since` is read once."""
+        behind_since = self._behind_since
+        return 0.0 if behind_since is None else max(0.0, time.time() - behind_since)
 
     def caught_up(self) -> None:
         self._behind_since = None
@@ -207,12 +209,19 @@ class Consumer:
         await js.add_consumer(self.stream, self.config())
         pull = await js.pull_subscribe_bind(durable=subscription.durable, stream=self.stream)
         log.info("consumer_started", consumer=subscription.durable, stream=self.stream)
-        measured = 0.0
+        # Measured beside the fetches, busy or idle: a round trip to the broker in between would delay a batch.
+        measuring = asyncio.create_task(self._measure_lag_every_second(js))
+        try:
+            await self._consume(pull)
+        finally:
+            measuring.cancel()
+            await asyncio.gather(measuring, return_exceptions=True)
+
+    async def _consume(self, pull: JetStreamContext.PullSubscription) -> None:
+        """Fetch and apply until cancelled (nats-py's fetch returns as soon as the broker has delivered)."""
+        subscription = self.subscription
         while True:
             stop_if_cancelled()
-            if time.monotonic() - measured >= LAG_MEASURE_SECONDS:  # busy or idle, once a second
-                measured = time.monotonic()
-                await self._measure_lag(js)
             try:
                 messages = await pull.fetch(subscription.batch_size, timeout=1)
             except TimeoutError:  # nothing more to deliver (nats-py's timeout is a TimeoutError too), or no broker
@@ -321,6 +330,11 @@ class Consumer:
         )
         await message.term()
         return True
+
+    async def _measure_lag_every_second(self, js: JetStreamContext) -> None:
+        while True:
+            await self._measure_lag(js)
+            await asyncio.sleep(LAG_MEASURE_SECONDS)
 
     async def _measure_lag(self, js: JetStreamContext) -> None:
         # How far behind is known locally, so it is reported while the broker is away too.

@@ -9,6 +9,7 @@ published and died before marking.
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -53,7 +54,8 @@ OLDEST_UNSENT_AGE = Gauge(
 )
 
 _RECORDED = "microshop.outbox_recorded"  # session.info key: outbox tables written in this transaction
-_wakeups: dict[str, asyncio.Event] = {}  # outbox table → its relay's wake-up, in this process
+# Outbox table → how to wake its relay in this process, from any thread (the relay runs on the events loop).
+_wakeups: dict[str, Callable[[], object]] = {}
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -89,8 +91,9 @@ async def record(
 def _wake_relays(session: Session) -> None:
     """After a commit that recorded events, the relay of this process publishes at once (no polling delay)."""
     for table in session.info.pop(_RECORDED, ()):
-        if (wakeup := _wakeups.get(table)) is not None:
-            wakeup.set()
+        if (wake := _wakeups.get(table)) is not None:
+            with contextlib.suppress(RuntimeError):  # its loop closed meanwhile: the relay is gone
+                wake()
 
 
 def _forget_recorded(session: Session) -> None:
@@ -137,7 +140,8 @@ class OutboxRelay:
     async def run(self) -> None:
         """Until cancelled: publish what is unsent, then wait for a commit in this process or the next poll."""
         install_wakeups()
-        _wakeups[self.outbox.fullname] = self.wakeup
+        wake = functools.partial(asyncio.get_running_loop().call_soon_threadsafe, self.wakeup.set)
+        _wakeups[self.outbox.fullname] = wake
         # Measured apart from publishing, so /metrics shows rows piling up while the broker is away.
         measuring = asyncio.create_task(self._measure_every_second())
         try:
@@ -145,6 +149,8 @@ class OutboxRelay:
         finally:
             measuring.cancel()
             await asyncio.gather(measuring, return_exceptions=True)
+            if _wakeups.get(self.outbox.fullname) is wake:
+                del _wakeups[self.outbox.fullname]
 
     async def _relay_forever(self) -> None:
         js = await self.jetstream()

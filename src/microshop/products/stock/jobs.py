@@ -1,20 +1,20 @@
 """Background work of the stock read model: following Inventory's events, filling and reconciling."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
 
 from microshop.common.background import in_background, periodic
+from microshop.common.db import Leadership
 from microshop.products.stock import service
 
 log = structlog.get_logger(__name__)
 
 BOOTSTRAP_RETRY_SECONDS = 5.0
-
-
-async def _reconcile(app: FastAPI) -> None:
-    await service.reconcile(sessionmaker=app.state.sessionmaker, inventory=app.state.inventory)
+RECONCILE_LOCK = "products.stock_reconcile"  # held by the worker that runs the periodic pass
 
 
 async def _reconcile_at_start(app: FastAPI) -> None:
@@ -35,6 +35,29 @@ async def _reconcile_at_start(app: FastAPI) -> None:
 
 stock_bootstrap_hook = in_background("stock-bootstrap", _reconcile_at_start)
 
-stock_reconcile_hook = periodic(
-    "stock-reconcile", _reconcile, interval=lambda app: app.state.settings.stock_reconcile_interval_seconds
-)
+
+async def reconcile_if_leading(app: FastAPI, leadership: Leadership) -> bool:
+    """The periodic pass, by the one worker (of every replica) that leads it; False where another leads."""
+    if not await leadership.held():
+        return False
+    applied = await service.reconcile(sessionmaker=app.state.sessionmaker, inventory=app.state.inventory)
+    log.info("stock_read_model_reconciled", applied=applied)
+    return True
+
+
+@asynccontextmanager
+async def stock_reconcile_hook(app: FastAPI) -> AsyncIterator[None]:
+    """Every STOCK_RECONCILE_INTERVAL_SECONDS, one worker of the shop walks Inventory's snapshot (not every worker)."""
+    leadership = Leadership(app.state.engine, RECONCILE_LOCK)
+
+    async def reconcile(app: FastAPI) -> None:
+        await reconcile_if_leading(app, leadership)
+
+    every_interval = periodic(
+        "stock-reconcile", reconcile, interval=lambda app: app.state.settings.stock_reconcile_interval_seconds
+    )
+    try:
+        async with every_interval(app):
+            yield
+    finally:
+        await leadership.release()

@@ -1,0 +1,60 @@
+"""The events hook: a service's relay and consumers run on a loop of their own, beside the requests'."""
+
+import asyncio
+import threading
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from nats.aio.client import Client
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from microshop.common.events.broker import Namespace, Stream
+from microshop.common.events.consumer import Subscription
+from microshop.common.events.envelope import Event
+from microshop.common.events.hooks import events_hook
+from microshop.common.events.outbox import record
+from microshop.common.settings import ServiceSettings
+from tests.common.events.test_consumer import notes
+from tests.support.apps import make_settings
+from tests.support.broker import TestBroker
+
+pytestmark = pytest.mark.broker
+
+
+async def test_events_are_relayed_and_applied_while_the_request_loop_is_blocked(
+    database_url: str,
+    test_nats: TestBroker,
+    nc: Client,
+    outbox: Table,
+    applied: Table,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A request loop busy for seconds (here: blocked outright) does not hold back the events of its process."""
+    prefix = f"h{uuid.uuid4().hex[:12]}"
+    stream = Stream(f"H{prefix}", (f"{prefix}.>",))
+    handled = threading.Event()
+
+    async def note(session: AsyncSession, *, event: Event) -> None:
+        await session.execute(insert(applied).values(event_id=event.id, note=event.data["note"]))
+        handled.set()
+
+    subscription = Subscription(
+        durable=f"hook-{prefix}", stream=stream.name, subjects=(f"{prefix}.>",), handler=note, processed=None
+    )
+    settings = make_settings(ServiceSettings, database_url=database_url, nats_url=test_nats.url, service_name=prefix)
+    app = FastAPI()
+    app.state.settings = settings
+    try:
+        async with events_hook(streams=[stream], outbox=outbox, subscriptions=[subscription])(app):
+            async with sessionmaker.begin() as session:  # a request's commit: the relay is woken from this thread
+                await record(session, outbox, source="test", type=f"{prefix}.changed", subject="x", data={"note": "x"})
+            # Blocks this loop, the one requests run on: relayed, delivered and applied elsewhere, or never.
+            assert handled.wait(timeout=30), "the event was not applied while the request loop was blocked"
+            async with asyncio.timeout(10):
+                while await notes(sessionmaker, applied) != ["x"]:
+                    await asyncio.sleep(0.05)
+        assert not [thread for thread in threading.enumerate() if thread.name == f"{prefix}-events"]
+    finally:
+        await nc.jetstream().delete_stream(Namespace(settings.events_namespace).stream(stream.name))
