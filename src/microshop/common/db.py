@@ -68,7 +68,11 @@ def asyncpg_dsn(url: str) -> str:
 def create_engine(
     url: str, *, pool_size: int = 10, application_name: str = "microshop", pool_timeout: float = 30.0
 ) -> AsyncEngine:
-    """An asyncpg engine.
+    """An asyncpg engine: up to twice `pool_size` connections under load, each kept once opened.
+
+    No overflow: SQLAlchemy closes an overflow connection when it is returned to a full pool, so
+    every burst past `pool_size` paid for new backends (fork, authentication, every statement
+    prepared again) — 5 % of the catalog page's CPU in Products under load, more in PostgreSQL.
 
     No `pool_pre_ping`: it costs a round trip on every request. After a database restart the
     first query on a stale connection fails (a 503 the client may retry) and SQLAlchemy drops
@@ -76,8 +80,8 @@ def create_engine(
     """
     return create_async_engine(
         async_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_timeout=pool_timeout,
         connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
     )

@@ -24,8 +24,8 @@ COMMON_RESPONSES: Responses = {
     503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
 }
 
-# Short writes that outlive a failed request (common/db.py own_transaction): 2 connections plus 2
-# overflow per process; a request that cannot get one within the timeout answers 503.
+# Short writes that outlive a failed request (common/db.py own_transaction): up to 4 connections
+# per process (twice the pool size); a request that cannot get one within the timeout answers 503.
 OWN_TRANSACTION_POOL_SIZE = 2
 OWN_TRANSACTION_POOL_TIMEOUT = 5.0
 
