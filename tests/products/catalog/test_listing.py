@@ -204,6 +204,25 @@ class TestLeanReads:
         product_id = seeded["Mouse"]["id"]
         assert await self.statements_of(catalog, f"/api/products/{product_id}") == [("SELECT", False)]
 
+    async def test_pages_of_one_shape_run_one_statement_with_their_own_values(
+        self, catalog: Catalog, seeded: dict[str, Any]
+    ) -> None:
+        """The statement is built once per shape (filters present, sort) and only its values change."""
+        executed: list[Any] = []
+
+        def record(_connection: Any, statement: Any, *_: Any) -> None:
+            executed.append(statement)
+
+        engine = catalog.app.state.engine.sync_engine
+        event.listen(engine, "before_execute", record)
+        try:
+            laptops = await names(catalog, q="laptop", **{"feature.brand": "ASUS"}, sort="name")
+            desktops = await names(catalog, q="torre", **{"feature.brand": "ASUS"}, sort="name", page_size=1)
+        finally:
+            event.remove(engine, "before_execute", record)
+        assert (laptops, desktops) == (["Laptop Gamer"], ["Desktop Torre"])
+        assert len(executed) == 2 and executed[0] is executed[1]
+
     async def test_a_write_still_runs_in_its_transaction(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
         sent: list[bool] = []
 

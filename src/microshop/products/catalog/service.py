@@ -51,10 +51,8 @@ async def list_products(
     *, session: AsyncSession, query: ProductQuery, features: dict[str, list[str]]
 ) -> Page[ProductRead]:
     """One page of the catalog with stock, from one statement on Products' own tables."""
-    conditions = repository.listing_conditions(
-        q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
-    )
-    rows, total = await repository.list_page(session, conditions=conditions, sort=query.sort, page=query)
+    shape, values = repository.listing(query, features)
+    rows, total = await repository.list_page(session, shape=shape, values=values, page=query)
     return Page.of(_LISTED_ROWS.validate_python(rows, from_attributes=True), total=total, params=query)
 
 
