@@ -5,7 +5,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Integer, Row, Select, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 T = TypeVar("T")
 
@@ -63,11 +63,15 @@ def paginated(statement: Select[Any]) -> Paginated:
 
 
 async def fetch_page(
-    session: AsyncSession, statement: Paginated, params: PageParams, values: Mapping[str, Any] | None = None
+    session: AsyncSession | AsyncConnection,
+    statement: Paginated,
+    params: PageParams,
+    values: Mapping[str, Any] | None = None,
 ) -> tuple[list[Row[Any]], int]:
     """One page of `statement`'s rows, its parameters bound to `values`, and how many rows match in all.
 
     One query: the total rides along as a window count; only a page past the end needs a second.
+    A statement of plain columns may run on the session's connection (no ORM loading to do).
     """
     bound = {**(values or {}), PAGE_OFFSET: params.offset, PAGE_LIMIT: params.page_size}
     rows = list((await session.execute(statement.page, bound)).all())

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from tests.products.catalog.support import Catalog
 
@@ -222,6 +223,23 @@ class TestLeanReads:
             event.remove(engine, "before_execute", record)
         assert (laptops, desktops) == (["Laptop Gamer"], ["Desktop Torre"])
         assert len(executed) == 2 and executed[0] is executed[1]
+
+    async def test_a_page_and_a_product_skip_the_orm(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
+        """Plain columns run on the session's connection: no ORM execution around them."""
+        through_the_orm: list[str] = []
+
+        def record(orm_execute: ORMExecuteState) -> None:
+            if "products.products" in str(orm_execute.statement):  # not the background workers' statements
+                through_the_orm.append(str(orm_execute.statement))
+
+        event.listen(Session, "do_orm_execute", record)
+        try:
+            assert await names(catalog, q="laptop", sort="name") == ["Laptop Gamer", "Laptop Oficina"]
+            product = await catalog.client.get(f"/api/products/{seeded['Mouse']['id']}")
+        finally:
+            event.remove(Session, "do_orm_execute", record)
+        assert product.json()["name"] == "Mouse"
+        assert through_the_orm == []
 
     async def test_a_write_still_runs_in_its_transaction(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
         sent: list[bool] = []
