@@ -15,9 +15,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import CursorResult, Executable, MetaData, Row, Table, event, func, select, text
+from sqlalchemy import CursorResult, Executable, MetaData, Row, Select, Table, event, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
@@ -152,6 +152,34 @@ def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     )
 
 
+class ReadDatabase:
+    """A read route's statements, each on an AUTOCOMMIT connection of the pool, held for it alone.
+
+    For reads of plain columns (the catalog's): no session to open and close around the request and
+    no generator dependency, ~0.1 ms of a catalog page. Only SELECTs: anything else is refused
+    before any SQL is sent, as a read session refuses a flush.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        event.listen(self.engine.sync_engine, "before_execute", _refuse_all_but_selects)
+
+    def connect(self) -> AsyncConnection:
+        """A connection for one statement: `async with database.connect() as connection`."""
+        return self.engine.connect()
+
+
+def _refuse_all_but_selects(_connection: Any, statement: Any, *_: Any) -> None:
+    if not isinstance(statement, Select):
+        raise ReadOnlySession("a ReadDatabase only runs SELECTs: take SessionDep to write")
+
+
+async def get_read_database(request: Request) -> ReadDatabase:
+    """A read-only request's database (`ReadDatabase`)."""
+    database: ReadDatabase = request.app.state.read_database
+    return database
+
+
 @asynccontextmanager
 async def own_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """A short transaction beside `session`'s, committed when the block ends, whatever the request does.
@@ -180,6 +208,7 @@ def _engine_of(session: AsyncSession) -> AsyncEngine:
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+ReadDatabaseDep = Annotated[ReadDatabase, Depends(get_read_database)]
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

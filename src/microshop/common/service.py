@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
-from microshop.common.db import create_engine, make_read_sessionmaker, make_sessionmaker, ping
+from microshop.common.db import ReadDatabase, create_engine, make_read_sessionmaker, make_sessionmaker, ping
 from microshop.common.db_retry import RetryDatabaseConflicts
 from microshop.common.errors import Responses, error_response_schema, install_error_handlers
 from microshop.common.http import create_http_client
@@ -62,6 +62,7 @@ def create_service_app(
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
+        app.state.read_database = ReadDatabase(engine)
         # For `own_transaction`: a request holding a main-pool connection may need one more.
         own_engine = create_engine(
             settings.database_url,

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from microshop.common.db import ReadDatabase
 from microshop.common.errors import NotFound
 from microshop.common.pagination import Page
 from microshop.common.security import Principal
@@ -49,19 +50,19 @@ _LISTED_ROWS = TypeAdapter(list[ProductRead])
 
 
 async def list_products(
-    *, session: AsyncSession, query: ProductQuery, features: dict[str, list[str]]
+    *, database: ReadDatabase, query: ProductQuery, features: dict[str, list[str]]
 ) -> Page[ProductRead]:
     """One page of the catalog with stock, from one statement on Products' own tables."""
     shape, values = repository.listing(query, features)
-    rows, total = await repository.list_page(session, shape=shape, values=values, page=query)
+    rows, total = await repository.list_page(database, shape=shape, values=values, page=query)
     columns = rows[0]._fields if rows else ()
     items = _LISTED_ROWS.validate_python([dict(zip(columns, row, strict=True)) for row in rows])
     return Page.of(items, total=total, params=query)
 
 
-async def get_product(*, session: AsyncSession, product_id: int) -> ProductRead:
+async def get_product(*, database: ReadDatabase, product_id: int) -> ProductRead:
     """One listed product with its stock."""
-    row = await repository.get_listed(session, product_id)
+    row = await repository.get_listed(database, product_id)
     if row is None:
         raise ProductNotFound(product_id)
     return ProductRead.model_validate(row, from_attributes=True)
