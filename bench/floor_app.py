@@ -3,9 +3,9 @@
 It answers a fixed list of catalog paths (`FLOOR_PATHS_FILE`, one a line: listings with any
 page, sort, search, price range or feature filter, and product pages `/api/products/{id}`). At
 startup each worker compiles every path's statement once with the products service's own code —
-`ProductQuery` and `parse_feature_filters` read the query string, `listing_conditions` and
-`listed(currency).where(...).order_by(ORDERINGS[sort])` build the statement, and the window count, offset and
-limit go on as `paginate_rows` puts them; a product page is `listed(currency).where(id, not archived)` —
+`ProductQuery` and `parse_feature_filters` read the query string, `listing` gives the shape and
+values, `listing_page(shape)` the paged statement the service runs (the window count, offset and
+limit as `common/pagination.py` adds them); a product page is `LISTED_PRODUCT` —
 with the asyncpg dialect, and keeps the SQL text and its positional arguments. Per request it
 only runs that SQL on a pooled asyncpg connection and serializes the rows into the service's JSON
 (`{items, total, page, page_size}`, or one product). A path not in the list answers 404.
@@ -25,22 +25,21 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from microshop.products.catalog.models import Product
-from microshop.products.catalog.repository import ORDERINGS, listed, listing_conditions
+from microshop.common.pagination import PAGE_LIMIT, PAGE_OFFSET
+from microshop.products.catalog.repository import LISTED_PRODUCT, listing, listing_page
 from microshop.products.catalog.schemas import FEATURE_PREFIX, ProductQuery, parse_feature_filters
 from microshop.products.config import ProductsSettings
 
 LISTING = "/api/products"
 # The bench's Products runs with the default SHOP_CURRENCY.
 CURRENCY = ProductsSettings.model_fields["shop_currency"].default
-LISTED = listed(CURRENCY)
 _DIALECT = asyncpg_dialect()
 
 
@@ -60,10 +59,10 @@ class Statement:
     count: Compiled | None = None
 
 
-def _compile(statement: Select[Any]) -> Compiled:
+def _compile(statement: Select[Any], values: dict[str, Any]) -> Compiled:
     """SQL text and positional arguments as the service's asyncpg dialect sends them."""
     compiled = statement.compile(dialect=_DIALECT)
-    params = compiled.construct_params()
+    params = compiled.construct_params(values)
     # What the dialect applies to each value before asyncpg sends it (JSONB: the JSON text).
     processors: Mapping[str, Callable[[Any], Any]] = cast(Any, compiled)._bind_processors
     names = compiled.positiontup or []
@@ -76,18 +75,15 @@ def statement_for(path: str) -> Statement:
     parts = urlsplit(path)
     if parts.path != LISTING:
         product_id = int(parts.path.removeprefix(LISTING + "/"))
-        return Statement(_compile(LISTED.where(Product.id == product_id, Product.archived_at.is_(None))))
+        return Statement(_compile(LISTED_PRODUCT, {"product_id": product_id, "currency": CURRENCY}))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     features = parse_feature_filters(pairs)
     query = ProductQuery.model_validate({name: value for name, value in pairs if not name.startswith(FEATURE_PREFIX)})
-    conditions = listing_conditions(
-        q=query.q, min_price=query.min_price, max_price=query.max_price, in_stock=query.in_stock, features=features
-    )
-    listed = LISTED.where(and_(*conditions)).order_by(*ORDERINGS[query.sort])
-    # As common/pagination.py's paginate_rows: the total as a window count, then offset and limit.
-    counted = listed.add_columns(func.count().over().label("total_rows")).offset(query.offset).limit(query.page_size)
-    count = select(func.count()).select_from(listed.order_by(None).subquery())
-    return Statement(_compile(counted), query.page, query.page_size, _compile(count))
+    shape, values = listing(query, features)
+    values["currency"] = CURRENCY
+    statement = listing_page(shape)
+    page = {**values, PAGE_OFFSET: query.offset, PAGE_LIMIT: query.page_size}
+    return Statement(_compile(statement.page, page), query.page, query.page_size, _compile(statement.total, values))
 
 
 def compile_paths(paths: Iterable[str]) -> dict[str, Statement]:

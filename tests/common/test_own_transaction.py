@@ -33,7 +33,7 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE IF NOT EXISTS sample_notes (note text)"))
     await engine.dispose()
-    # The main pool holds two connections in all (pool size 1 plus as many overflow).
+    # The main pool holds two connections in all (twice its pool size of 1).
     settings = make_settings(SampleSettings, database_url=database_url, db_pool_size=1)
     app = create_service_app(settings, title="sample", description="own transactions", routers=[router])
     app.state.both_hold_a_connection = asyncio.Barrier(2)

@@ -1,10 +1,11 @@
-"""`ReadSessionDep`'s sessions: statements outside a transaction block, and no way to write through them."""
+"""`ReadSessionDep`'s sessions and `ReadDatabaseDep`'s connections: statements outside a transaction block, and
+no way to write through them."""
 
 import pytest
-from sqlalchemy import BigInteger, MetaData, text
+from sqlalchemy import BigInteger, MetaData, insert, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from microshop.common.db import ReadOnlySession, create_engine, make_read_sessionmaker
+from microshop.common.db import ReadDatabase, ReadOnlySession, create_engine, make_read_sessionmaker
 
 
 class Base(DeclarativeBase):
@@ -36,5 +37,25 @@ async def test_a_write_through_a_read_session_is_refused_before_any_sql(database
             session.add(Note(id=1))
             with pytest.raises(ReadOnlySession):
                 await session.flush()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_database_runs_selects_outside_a_transaction_and_refuses_the_rest(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        database = ReadDatabase(engine)
+        async with database.connect() as connection:
+            assert await connection.scalar(select(text("1"))) == 1
+            raw = await connection.get_raw_connection()
+            assert not raw.driver_connection.is_in_transaction()  # type: ignore[union-attr]  # no BEGIN was sent
+            with pytest.raises(ReadOnlySession):
+                await connection.execute(insert(Note).values(id=2))
+        async with engine.connect() as connection:  # the engine itself still writes
+            await connection.execute(insert(Note).values(id=3))
+            await connection.commit()
+            assert list(await connection.scalars(select(Note.id))) == [3]
     finally:
         await engine.dispose()

@@ -4,7 +4,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from microshop.common.limits import BodySizeLimit
 from tests.common.support import SampleSettings, create_app
 from tests.support.apps import app_client, make_settings
 from tests.support.tokens import TokenFactory, bearer
@@ -80,6 +82,34 @@ class TestBodyLimit:
     async def test_a_body_within_the_limit_reaches_the_route(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/items", json={"name": "ok", "quantity": 1})
         assert response.status_code == 201
+
+    @pytest.mark.parametrize(
+        ("headers", "passed_through"),
+        [
+            ([], True),  # a GET
+            ([(b"content-length", b"0")], True),
+            ([(b"content-length", b"2")], False),
+            ([(b"transfer-encoding", b"chunked")], False),
+        ],
+    )
+    async def test_only_requests_with_a_body_are_wrapped(
+        self, headers: list[tuple[bytes, bytes]], passed_through: bool
+    ) -> None:
+        """A request without a body reaches the app with the server's own receive and send: no per-request wrapping."""
+        seen: list[tuple[Receive, Send]] = []
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            seen.append((receive, send))
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: Message) -> None:
+            pass
+
+        limited = BodySizeLimit(app, max_bytes=1024)
+        await limited({"type": "http", "method": "GET", "path": "/", "headers": headers}, receive, send)
+        assert (seen == [(receive, send)]) is passed_through
 
 
 class TestOperations:

@@ -45,8 +45,13 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length in (None, b"0") and b"transfer-encoding" not in headers:
+            # No body (a GET, say): nothing to count and no route cap to meet, so nothing to wrap.
+            await self.app(scope, receive, send)
+            return
         send = _with_json_413(send, self._reject)
-        length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > self.max_bytes:
                 await self._reject(send)

@@ -7,7 +7,9 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
+from typing import Any, TextIO
 
 import structlog
 from fastapi import APIRouter, Response
@@ -15,6 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict
 
 from microshop.common.errors import error_body
 from microshop.common.schemas import ErrorEnvelope
@@ -32,12 +35,43 @@ LATENCY = Histogram(
 )
 
 
+class _AccessLog:
+    """Where `RequestContextMiddleware` writes its lines (the standard library's path until logging is set up)."""
+
+    logger: Any = structlog.get_logger("microshop.access")
+
+
+class _LineWriter:
+    """Writes rendered lines to the log handler's stream, under its lock (a structlog logger)."""
+
+    def __init__(self, handler: logging.StreamHandler[TextIO]) -> None:
+        self.handler = handler
+
+    def msg(self, line: str) -> None:
+        try:
+            with self.handler.lock or nullcontext():
+                self.handler.stream.write(line + self.handler.terminator)
+                self.handler.flush()
+        except Exception:  # as the standard library's handlers do: a line that cannot be written never fails a request
+            self.handler.handleError(logging.makeLogRecord({"msg": line}))
+
+    info = msg
+
+
+def _access_line_module(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict["module"] = __name__.rpartition(".")[2]  # what CallsiteParameterAdder finds for these lines
+    return event_dict
+
+
 def configure_logging(*, service: str, level: str = "INFO", json: bool = False) -> None:
     """structlog for our lines and the stdlib's (uvicorn, sqlalchemy): JSON in production, readable in dev."""
-    shared: list[structlog.types.Processor] = [
+    stamped: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    shared: list[structlog.types.Processor] = [
+        *stamped,
         structlog.processors.CallsiteParameterAdder([structlog.processors.CallsiteParameter.MODULE]),
     ]
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
@@ -66,6 +100,14 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = False) 
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     structlog.contextvars.bind_contextvars(service=service)
+    # The access line of every request, the same line rendered by the same processors, written at
+    # once: through the standard library (a LogRecord, its caller found by walking the stack, the
+    # record copied again by the formatter) it was half of what RequestContextMiddleware cost.
+    _AccessLog.logger = structlog.wrap_logger(
+        _LineWriter(handler),
+        processors=[*stamped, _access_line_module, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+    )
 
 
 class RequestContextMiddleware:
@@ -74,7 +116,6 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
-        self.log = structlog.get_logger("microshop.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,7 +146,7 @@ class RequestContextMiddleware:
             REQUESTS.labels(self.service, method, template, str(status)).inc()
             LATENCY.labels(self.service, method, template).observe(elapsed)
             if template not in ("/health", "/metrics"):
-                self.log.info(
+                _AccessLog.logger.info(
                     "request",
                     method=method,
                     path=scope["path"],

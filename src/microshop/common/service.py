@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
-from microshop.common.db import create_engine, make_read_sessionmaker, make_sessionmaker, ping
+from microshop.common.db import ReadDatabase, create_engine, make_read_sessionmaker, make_sessionmaker, ping
 from microshop.common.db_retry import RetryDatabaseConflicts
 from microshop.common.errors import Responses, error_response_schema, install_error_handlers
 from microshop.common.http import create_http_client
@@ -24,8 +24,8 @@ COMMON_RESPONSES: Responses = {
     503: error_response_schema("A dependency (the database, another service) is unavailable; retry later"),
 }
 
-# Short writes that outlive a failed request (common/db.py own_transaction): 2 connections plus 2
-# overflow per process; a request that cannot get one within the timeout answers 503.
+# Short writes that outlive a failed request (common/db.py own_transaction): up to 4 connections
+# per process (twice the pool size); a request that cannot get one within the timeout answers 503.
 OWN_TRANSACTION_POOL_SIZE = 2
 OWN_TRANSACTION_POOL_TIMEOUT = 5.0
 
@@ -62,6 +62,7 @@ def create_service_app(
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
+        app.state.read_database = ReadDatabase(engine)
         # For `own_transaction`: a request holding a main-pool connection may need one more.
         own_engine = create_engine(
             settings.database_url,

@@ -79,6 +79,8 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = env_field(None, "LOG_JSON")
     cors_origins: list[str] = env_field(["http://localhost:5173", "http://127.0.0.1:5173"], "CORS_ORIGINS")
     trusted_proxies: list[str] = env_field(["127.0.0.1", "::1"], "TRUSTED_PROXIES")
+    # Up to twice this many database connections per process under load, each kept once opened
+    # (common/db.py create_engine).
     db_pool_size: int = env_field(10, "DB_POOL_SIZE")
     # A request that lost a deadlock or serialization conflict runs again, this many times in all
     # (common/db_retry.py), then gets 503 database_busy.

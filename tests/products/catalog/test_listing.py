@@ -4,7 +4,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from microshop.common.db import _ReadOnlySession as ReadOnlySessionClass
 from tests.products.catalog.support import Catalog
 
 PRODUCTS: list[dict[str, Any]] = [
@@ -203,6 +205,49 @@ class TestLeanReads:
     ) -> None:
         product_id = seeded["Mouse"]["id"]
         assert await self.statements_of(catalog, f"/api/products/{product_id}") == [("SELECT", False)]
+
+    async def test_pages_of_one_shape_run_one_statement_with_their_own_values(
+        self, catalog: Catalog, seeded: dict[str, Any]
+    ) -> None:
+        """The statement is built once per shape (filters present, sort) and only its values change."""
+        executed: list[Any] = []
+
+        def record(_connection: Any, statement: Any, *_: Any) -> None:
+            executed.append(statement)
+
+        engine = catalog.app.state.engine.sync_engine
+        event.listen(engine, "before_execute", record)
+        try:
+            laptops = await names(catalog, q="laptop", **{"feature.brand": "ASUS"}, sort="name")
+            desktops = await names(catalog, q="torre", **{"feature.brand": "ASUS"}, sort="name", page_size=1)
+        finally:
+            event.remove(engine, "before_execute", record)
+        assert (laptops, desktops) == (["Laptop Gamer"], ["Desktop Torre"])
+        assert len(executed) == 2 and executed[0] is executed[1]
+
+    async def test_a_page_and_a_product_skip_the_orm(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
+        """Plain columns run on a connection held for the statement alone: no session, no ORM execution."""
+        through_the_orm: list[str] = []
+        read_sessions: list[Session] = []
+
+        def record(orm_execute: ORMExecuteState) -> None:
+            if "products.products" in str(orm_execute.statement):  # not the background workers' statements
+                through_the_orm.append(str(orm_execute.statement))
+
+        def began(session: Session, *_: Any) -> None:
+            if isinstance(session, ReadOnlySessionClass):
+                read_sessions.append(session)
+
+        event.listen(Session, "do_orm_execute", record)
+        event.listen(Session, "after_begin", began)
+        try:
+            assert await names(catalog, q="laptop", sort="name") == ["Laptop Gamer", "Laptop Oficina"]
+            product = await catalog.client.get(f"/api/products/{seeded['Mouse']['id']}")
+        finally:
+            event.remove(Session, "do_orm_execute", record)
+            event.remove(Session, "after_begin", began)
+        assert product.json()["name"] == "Mouse"
+        assert (through_the_orm, read_sessions) == ([], [])
 
     async def test_a_write_still_runs_in_its_transaction(self, catalog: Catalog, seeded: dict[str, Any]) -> None:
         sent: list[bool] = []

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, status
 
-from microshop.common.db import ReadSessionDep, SessionDep
+from microshop.common.db import ReadDatabaseDep, SessionDep
 from microshop.common.errors import Responses, error_response_schema
 from microshop.common.pagination import Page
 from microshop.common.routing import AuthDocumentedRoute, with_aliases
@@ -68,16 +68,18 @@ uploads = APIRouter(route_class=AuthDocumentedRoute, tags=["catalog"], dependenc
 
 @routes.get("", dependencies=[Depends(stock_lag_header)])
 async def list_products(
-    session: ReadSessionDep, query: ListingQuery, features: FeatureFilters, settings: SettingsDep
+    database: ReadDatabaseDep, query: ListingQuery, features: FeatureFilters, settings: SettingsDep
 ) -> Page[ProductRead]:
     """List products: search `q`, price range, `in_stock`, sort, `feature.<key>=<value>` filters; with stock."""
-    return await service.list_products(session=session, query=query, features=features, currency=settings.shop_currency)
+    return await service.list_products(
+        database=database, query=query, features=features, currency=settings.shop_currency
+    )
 
 
 @routes.get("/{product_id}", responses=_NOT_FOUND, dependencies=[Depends(stock_lag_header)])
-async def get_product(product_id: ProductIdPath, session: ReadSessionDep, settings: SettingsDep) -> ProductRead:
+async def get_product(product_id: ProductIdPath, database: ReadDatabaseDep, settings: SettingsDep) -> ProductRead:
     """One product with its stock."""
-    return await service.get_product(session=session, product_id=product_id, currency=settings.shop_currency)
+    return await service.get_product(database=database, product_id=product_id, currency=settings.shop_currency)
 
 
 @uploads.post(
