@@ -58,3 +58,47 @@ async def test_events_are_relayed_and_applied_while_the_request_loop_is_blocked(
         assert not [thread for thread in threading.enumerate() if thread.name == f"{prefix}-events"]
     finally:
         await nc.jetstream().delete_stream(Namespace(settings.events_namespace).stream(stream.name))
+
+
+async def test_a_stop_waits_for_the_work_under_way_as_long_as_the_hook_allows(
+    database_url: str, test_nats: TestBroker, nc: Client
+) -> None:
+    """A handler shielding its unit from cancellation (an email being sent) is waited for, within the hook's bound."""
+    prefix = f"s{uuid.uuid4().hex[:12]}"
+    stream = Stream(f"S{prefix}", (f"{prefix}.>",))
+    started, done = threading.Event(), threading.Event()
+
+    async def slow_unit() -> None:
+        started.set()
+        await asyncio.sleep(1.0)
+        done.set()
+
+    async def handle(session: AsyncSession, *, event: Event) -> None:
+        unit = asyncio.ensure_future(slow_unit())
+        try:
+            await asyncio.shield(unit)
+        except asyncio.CancelledError:
+            await asyncio.wait([unit])
+            raise
+
+    subscription = Subscription(
+        durable=f"stop-{prefix}", stream=stream.name, subjects=(f"{prefix}.>",), handler=handle, processed=None
+    )
+    settings = make_settings(ServiceSettings, database_url=database_url, nats_url=test_nats.url, service_name=prefix)
+    app = FastAPI()
+    app.state.settings = settings
+    namespace = Namespace(settings.events_namespace)
+    try:
+        async with events_hook(streams=[stream], subscriptions=[subscription], stop_seconds=5.0)(app):
+            event = Event(type=f"{prefix}.changed", source="test", subject="x", data={})
+            async with asyncio.timeout(30):
+                while True:  # the stream exists once the hook's broker has declared it
+                    try:
+                        await nc.jetstream().publish(namespace.subject(event.type), event.to_json())
+                        break
+                    except Exception:
+                        await asyncio.sleep(0.1)
+            assert await asyncio.to_thread(started.wait, 30), "the handler never started"
+        assert done.is_set(), "the stop did not wait for the unit under way"
+    finally:
+        await nc.jetstream().delete_stream(namespace.stream(stream.name))

@@ -22,13 +22,18 @@ from microshop.common.settings import ServiceSettings
 log = structlog.get_logger(__name__)
 
 RESTART_SECONDS = 1.0
-# A stop waits this long for the workers (the broker's close is bounded too), then for their thread.
+# A stop waits this long for the workers' work under way (a hook whose handlers take longer says how
+# long, e.g. an email's SMTP exchange), then for their thread.
 STOP_SECONDS = 10.0
 THREAD_STOP_SECONDS = 2.0
 
 
 def events_hook(
-    *, streams: Sequence[Stream], outbox: Table | None = None, subscriptions: Sequence[Subscription] = ()
+    *,
+    streams: Sequence[Stream],
+    outbox: Table | None = None,
+    subscriptions: Sequence[Subscription] = (),
+    stop_seconds: float = STOP_SECONDS,
 ) -> LifespanHook:
     """Connect to the broker in the background; relay `outbox` and run `subscriptions` while the app lives.
 
@@ -53,9 +58,9 @@ def events_hook(
                 yield
             finally:
                 try:
-                    await asyncio.wait_for(thread.run(workers.stop()), timeout=STOP_SECONDS)
+                    await asyncio.wait_for(thread.run(workers.stop()), timeout=stop_seconds)
                 except TimeoutError:
-                    log.warning("events_workers_not_stopped", seconds=STOP_SECONDS)
+                    log.warning("events_workers_not_stopped", seconds=stop_seconds)
         finally:
             await thread.stop()
 
