@@ -15,6 +15,19 @@ SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wai
 """
 
 
+DEADLOCKS = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+
+
+async def deadlocks_beyond(connection: asyncpg.Connection, before: int) -> int:
+    """The database's deadlock count once it is past `before` (statistics arrive a moment after the abort)."""
+    for _ in range(100):
+        await connection.execute("SELECT pg_stat_clear_snapshot()")
+        if (count := await connection.fetchval(DEADLOCKS)) > before:
+            return int(count)
+        await asyncio.sleep(0.1)
+    raise AssertionError("PostgreSQL counted no deadlock: the reservation only waited")
+
+
 async def wait_until_blocked(connection: asyncpg.Connection) -> None:
     """Until the service's reservation waits on a row lock (bounded: the test fails rather than hangs)."""
     for _ in range(600):
@@ -34,6 +47,7 @@ async def test_deadlock_victim_is_retried_and_commits_once(
     other = await asyncpg.connect(asyncpg_dsn(database_url))
     observer = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
+        deadlocks_before = await observer.fetchval(DEADLOCKS)
         # The other transaction never runs deadlock detection itself, so the service's is the victim.
         await other.execute("SET deadlock_timeout = '60s'")
         transaction = other.transaction()
@@ -50,6 +64,7 @@ async def test_deadlock_victim_is_retried_and_commits_once(
         await other.execute("UPDATE inventory.inventory SET stock = stock WHERE product_id = $1", first)
         await transaction.commit()
         response = await reservation
+        await deadlocks_beyond(observer, deadlocks_before)
     finally:
         await other.close()
         await observer.close()
