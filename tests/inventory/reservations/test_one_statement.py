@@ -92,6 +92,20 @@ class TestStatements:
         assert await statements_of(inventory, body, service) == ["200", "WITH", "SELECT", "SELECT"]
 
 
+async def test_a_retry_after_the_reservation_took_the_last_units_answers_it_with_the_levels(
+    inventory: Inventory, service: dict[str, str], stocked: Any
+) -> None:
+    """The usual retry (the first answer was lost): stock now looks short, yet the reference committed."""
+    (a,) = await stocked(2)
+    body = basket("one-stmt-last", (a, 2))
+    first = await inventory.client.post(RESERVE, json=body, headers=service)
+    assert first.status_code == 201, first.text
+    again = await inventory.client.post(RESERVE, json=body, headers=service)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "committed"
+    assert [(level["product_id"], level["stock"]) for level in again.json()["levels"]] == [(a, 0)]
+
+
 async def test_stock_taken_while_the_reservation_waits_for_its_rows_is_a_rejection_that_changed_nothing(
     inventory: Inventory, service: dict[str, str], stocked: Any, database_url: str
 ) -> None:

@@ -49,8 +49,8 @@ async def reserve(session: AsyncSession, *, request: ReservationCreate, actor: s
             rejection, reference=request.reference, items=items, status="rejected", short=attempt.short
         )
         stored = rejected or await repository.get(rejection, request.reference)
-    if rejected is None:  # a call with the same reference got there first: its outcome stands
-        return ReserveOutcome(_replay(stored, items), created=False)
+    if rejected is None:  # a call with the same reference got there first (a retry, say): its outcome stands
+        return ReserveOutcome(await _with_levels(session, _replay(stored, items)), created=False)
     raise InsufficientStock(attempt.short, reference=request.reference)
 
 
