@@ -342,6 +342,10 @@ async def _handled(client: httpx.AsyncClient, *replicas: ServiceProcess) -> dict
     return totals
 
 
+def _counted(after: dict[str, float], before: dict[str, float]) -> float:
+    return after["applied"] + after["duplicates"] - before["applied"] - before["duplicates"]
+
+
 async def test_two_products_replicas_share_the_consumer_and_no_version_goes_back(shop: Shop) -> None:
     products = await shop.create_products([0, 0, 0])
     await shop.converged()
@@ -376,7 +380,13 @@ async def test_two_products_replicas_share_the_consumer_and_no_version_goes_back
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
+            # The counters follow each commit by a moment (and the reconciler may have written a row
+            # before its event came): wait until the replicas counted every change.
             after = await _handled(client, shop.system.products, replica)
+            deadline = asyncio.get_running_loop().time() + 10
+            while _counted(after, before) < changes and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+                after = await _handled(client, shop.system.products, replica)
     finally:
         replica.stop()
     for product, versions in seen.items():
