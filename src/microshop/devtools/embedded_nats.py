@@ -120,23 +120,17 @@ class EmbeddedNats:
         return pid if _alive(pid) and self._is_ours(pid) else None
 
     def _is_ours(self, pid: int) -> bool:
-        cmdline = Path(f"/proc/{pid}/cmdline")
-        if not cmdline.parent.exists():  # no procfs: trust the pid file
+        if not Path("/proc/self/cmdline").exists():  # no procfs: trust the pid file
             return True
-        try:
-            arguments = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            return False
-        return Path(arguments[0].decode(errors="replace")).name == EXECUTABLE and (
-            str(self.data_dir).encode() in arguments
-        )
+        arguments = _command_line(pid)
+        return bool(arguments) and Path(arguments[0]).name == EXECUTABLE and str(self.data_dir) in arguments
 
     def _port_of(self, pid: int) -> int | None:
         """The port a running server of this data dir was started on (None when its command line is unreadable)."""
+        arguments = _command_line(pid)
         try:
-            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
             return int(arguments[arguments.index("--port") + 1])
-        except (OSError, ValueError, IndexError):
+        except (ValueError, IndexError):
             return None
 
     def start(self, *, timeout: float = 30) -> None:
@@ -241,6 +235,14 @@ class EmbeddedNats:
             f"port {self.port} on {self.host} is already in use, so the embedded NATS server cannot start; "
             "free it, choose another EMBEDDED_NATS_PORT, or set NATS_URL"
         )
+
+
+def _command_line(pid: int) -> list[str]:
+    """A process's arguments from procfs (empty when they cannot be read)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
 
 
 def _alive(pid: int) -> bool:
