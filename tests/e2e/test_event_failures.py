@@ -200,10 +200,12 @@ async def stock_lag(client: httpx.AsyncClient) -> float:
 BROKER_DOWN_SECONDS = 10
 
 
-async def metric(client: httpx.AsyncClient, url: str, series: str) -> float:
-    """One series' value from a service's /metrics."""
+async def metric(client: httpx.AsyncClient, url: str, series: str, *, absent: float | None = None) -> float:
+    """One series' value from a service's /metrics (`absent`: its value before the series first appears)."""
     text = (await client.get(f"{url}/metrics")).text
     values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(series + " ")]
+    if not values and absent is not None:
+        return absent
     assert values, f"{series} not in {url}/metrics"
     return values[0]
 
@@ -413,7 +415,7 @@ async def test_a_poison_event_is_dead_lettered_and_the_stock_consumer_keeps_goin
             f"{namespace}.deadletter.products-stock-levels", stream=f"{namespace.upper()}_DEAD_LETTERS"
         )
         async with httpx.AsyncClient(timeout=30) as http:
-            before = await _metric_or_zero(http, products_url, dead_letters_series)
+            before = await metric(http, products_url, dead_letters_series, absent=0.0)
             broken = {"product_id": product, "stock": -1, "version": 1_000_000}  # stock below 0: never valid
             poison = [
                 await js.publish(f"{namespace}.{STOCK_CHANGED}", b"not an event"),
@@ -460,13 +462,8 @@ async def _distinct_letters(letters: JetStreamContext.PushSubscription, count: i
     return list(by_data.values())
 
 
-async def _metric_or_zero(client: httpx.AsyncClient, url: str, series: str) -> float:
-    text = (await client.get(f"{url}/metrics")).text
-    return next((float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(series + " ")), 0.0)
-
-
 async def _metric_reaches(client: httpx.AsyncClient, url: str, series: str, value: float) -> bool:
-    return await _metric_or_zero(client, url, series) >= value
+    return await metric(client, url, series, absent=0.0) >= value
 
 
 async def _catalog_stock_is(client: httpx.AsyncClient, url: str, product: int, stock: int) -> bool:
