@@ -314,7 +314,8 @@ async def test_with_inventory_stopped_the_catalog_shows_stock_and_checkout_is_50
             ensure_running(shop.system.inventory)
         # The order stays pending until the recovery job (every 1 s) reserves it, with Inventory back.
         orders = (await client.get("/api/orders", headers=user)).json()["items"]
-        await eventually(lambda: _settled(shop, orders[0]["id"]), CONVERGE_SECONDS, lambda: _nothing())
+        pending = _saying("the order is still pending")
+        await eventually(lambda: _settled(shop, orders[0]["id"]), CONVERGE_SECONDS, pending)
     await shop.converged()
     await shop.each_event_published_once()
 
@@ -322,10 +323,6 @@ async def test_with_inventory_stopped_the_catalog_shows_stock_and_checkout_is_50
 async def _settled(shop: Shop, order_id: int) -> bool:
     rows = await shop.fetch("SELECT status FROM products.orders WHERE id = $1", order_id)
     return rows[0]["status"] != "pending"
-
-
-async def _nothing() -> str:
-    return "the order is still pending"
 
 
 _COUNTER = re.compile(
